@@ -1,0 +1,70 @@
+"""Loopkit: an interviewer-side hiring-loop tool."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the web application. Never starts the scheduler: that is its own process."""
+    instance_path = os.environ.get("LOOPKIT_INSTANCE_PATH", str(PROJECT_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.env_overrides(os.environ))
+    if config:
+        app.config.update(config)
+    _finish_config(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from . import database, errors, security, timefmt
+    from .auth import init_app as init_auth
+    from .library import init_app as init_library
+    from .main import init_app as init_main
+
+    database.init_app(app)
+    security.init_app(app)
+    timefmt.init_app(app)
+    init_auth(app)
+    init_library(app)
+    init_main(app)
+    errors.init_app(app)
+
+    from .demo import init_app as init_demo
+
+    init_demo(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    development = app.config["ENV"] == "development" or app.debug or app.testing
+    if not app.config.get("SECRET_KEY"):
+        if not development:
+            raise config_module.ConfigError(
+                "LOOPKIT_SECRET_KEY is not set. Set it to a long random string, for example "
+                "`export LOOPKIT_SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_hex(32))')`, "
+                "or put SECRET_KEY = '...' in instance/config.py. "
+                "(LOOPKIT_ENV=development allows a throwaway key for local use.)"
+            )
+        app.config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.default_sqlite_url(app.instance_path)
+    if not app.config.get("RUBRICS_DIR"):
+        app.config["RUBRICS_DIR"] = str(PROJECT_ROOT / "rubrics")
+    if not app.config.get("MAILDIR"):
+        app.config["MAILDIR"] = str(Path(app.instance_path) / "mail")
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")

@@ -1,0 +1,37 @@
+"""Sign-in, users and permissions."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, request, url_for
+from sqlalchemy import select
+
+from ..errors import wants_json
+from ..extensions import db, login_manager
+from ..models import User
+from .views import bp
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        return db.session.execute(
+            select(User).where(User.id == int(user_id), User.active.is_(True))
+        ).scalar_one_or_none()
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        # A JSON client (autosave) must get a 401 it can act on, never a redirect to a page.
+        if wants_json():
+            return jsonify(error="Your sign-in has expired. Sign in again.", status=401), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    app.register_blueprint(bp)
+
+    from .cli import users_cli
+
+    app.cli.add_command(users_cli)

@@ -1,0 +1,55 @@
+"""Creating users and checking credentials: the plain functions behind views and the CLI."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Role, User
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A user-correctable problem with account data; the message says what to fix."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(func.lower(User.email) == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def create_user(email: str, name: str, role: str, password: str, time_zone: str = "UTC") -> User:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError(f"{email!r} is not an email address.")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Unknown role {role!r}: use one of {', '.join(r.value for r in Role)}.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if time_zone not in available_timezones():
+        raise AccountError(
+            f"Unknown time zone {time_zone!r}: use an IANA name such as Europe/Berlin."
+        )
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"A user with the email {email} already exists.")
+    user = User(email=email, name=name.strip() or email, role=role, time_zone=time_zone)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Same answer for unknown and wrong."""
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user

@@ -1,0 +1,87 @@
+"""Configuration: defaults in code, overridden by instance/config.py, then by the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# LOOPKIT_<NAME> in the environment overrides the setting <NAME>; its type follows the default.
+ENV_PREFIX = "LOOPKIT_"
+
+
+class Defaults:
+    # Development conveniences stay off unless LOOPKIT_ENV=development says otherwise.
+    ENV = "production"
+    SECRET_KEY: str | None = None
+    BASE_URL = "http://127.0.0.1:5000"
+
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Cookies: Flask's own defaults are too loose for interview notes (see PITFALLS.md).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "loopkit_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    # A two-hour loop must not outlive its form's CSRF token (bound to the session anyway).
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    RUBRICS_DIR: str | None = None  # None: the rubrics/ folder beside app/
+    MAILDIR: str | None = None  # None: instance/mail
+
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = True
+    MAIL_FROM = "Loopkit <loopkit@localhost>"
+
+
+def _coerce(name: str, raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"{ENV_PREFIX}{name} must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def env_overrides(environ: os._Environ | dict) -> dict:
+    """Settings taken from LOOPKIT_* variables and DATABASE_URL."""
+    overrides: dict = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :]
+        default = getattr(Defaults, name, None)
+        overrides[name] = _coerce(name, raw, default) if default is not None else raw
+    if environ.get("DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    return overrides
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spelling and route it to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "loopkit.sqlite3")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says what to set."""

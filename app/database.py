@@ -1,0 +1,58 @@
+"""Database wiring: the SQLAlchemy extension, migrations, and SQLite's durability settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextvars import ContextVar
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db, migrate
+
+# Whether the current unit of work will write. SQLite in WAL mode fails a transaction that
+# reads and then writes ("database is locked", whatever busy_timeout says) when another writer
+# got in between, so writing transactions start with BEGIN IMMEDIATE. Safe default: write.
+_write_intent: ContextVar[bool] = ContextVar("loopkit_write_intent", default=True)
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def will_write() -> None:
+    """Call before the first query of a read-only request (GET) that is going to write."""
+    _write_intent.set(True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Take over transaction control from the sqlite3 module (SQLAlchemy's pysqlite recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a committed save survives power loss too, not only an application crash.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # Erased candidate data must not linger in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    from . import models  # noqa: F401  (register the tables on the metadata)
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        _write_intent.set(request.method not in READ_ONLY_METHODS)

@@ -1,0 +1,52 @@
+"""Friendly error pages, and JSON errors for JSON clients (autosave must never see HTML)."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "The request could not be understood. Go back and try again.",
+    401: "Please sign in to continue.",
+    403: "You do not have access to this page. If you think you should, ask an admin.",
+    404: "There is nothing at this address. It may have been moved or removed.",
+    405: "That action is not available here.",
+    413: "What you sent is too large.",
+    500: "Something went wrong on our side. Nothing you saved is lost; please try again.",
+}
+
+
+def wants_json() -> bool:
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _render(status: int, message: str | None = None, **extra):
+    message = message or MESSAGES.get(status, "Something went wrong.")
+    if wants_json():
+        return jsonify(error=message, status=status, **extra), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return _render(
+            400,
+            "This form has expired. Reload the page and submit again; what you typed is kept.",
+            code="csrf",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        return _render(error.code or 500, error.description if error.code == 400 else None)
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error):
+        return _render(500)

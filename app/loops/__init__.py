@@ -1,0 +1,1 @@
+"""Loop planning: sessions, coverage, candidate-friendly checks, the prompt debrief."""

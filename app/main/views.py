@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from ..auth.permissions import require
+from ..extensions import db
+from .dashboard import upcoming_sessions
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    require("home.view")
+    return render_template("main/home.html", sessions=upcoming_sessions(current_user))
+
+
+@bp.get("/health")
+def health():
+    """For load balancers and monitoring: 200 when the database answers, 503 when not."""
+    try:
+        db.session.execute(text("SELECT 1")).scalar_one()
+    except Exception as error:  # noqa: BLE001  (any failure means unhealthy)
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable", detail=type(error).__name__), 503
+    return jsonify(status="ok", database="ok")

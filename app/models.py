@@ -1,0 +1,397 @@
+"""The hiring domain as SQLAlchemy 2.0 typed models.
+
+Times are UTCDateTime (aware UTC on every backend). Rubric and script versions are immutable:
+a scorecard points at the exact text it was filled against.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db_types import JSONType, UTCDateTime, utcnow
+from .extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    HIRING_MANAGER = "hiring_manager"
+    COORDINATOR = "coordinator"
+    INTERVIEWER = "interviewer"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Recommendation(enum.StrEnum):
+    """The forced choice that ends every scorecard: there is deliberately no middle."""
+
+    STRONG_NO = "strong_no"
+    NO = "no"
+    YES = "yes"
+    STRONG_YES = "strong_yes"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Decision(enum.StrEnum):
+    """A debrief ends in one of these two; "another round" is not an outcome."""
+
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+
+
+class ScorecardStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class LoopStatus(enum.StrEnum):
+    PLANNING = "planning"
+    CONFIRMED = "confirmed"
+    DECIDED = "decided"
+    CANCELLED = "cancelled"
+
+
+class CandidateStatus(enum.StrEnum):
+    ACTIVE = "active"
+    HIRED = "hired"
+    NOT_HIRED = "not_hired"
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"
+
+
+class ReminderStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def _enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (_enum_check("role", Role),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class RubricVersion(db.Model):
+    """One immutable version of a rubric file, keyed by (key, content hash)."""
+
+    __tablename__ = "rubric_versions"
+    __table_args__ = (
+        UniqueConstraint("key", "content_hash"),
+        UniqueConstraint("key", "version", name="uq_rubric_versions_key_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    source_path: Mapped[str] = mapped_column(String(500))
+    source_text: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def competencies(self) -> list[dict[str, Any]]:
+        return self.definition["competencies"]
+
+    def competency(self, key: str) -> dict[str, Any] | None:
+        return next((c for c in self.competencies if c["key"] == key), None)
+
+
+class ScriptVersion(db.Model):
+    """One immutable version of an interview script file."""
+
+    __tablename__ = "script_versions"
+    __table_args__ = (
+        UniqueConstraint("key", "content_hash"),
+        UniqueConstraint("key", "version", name="uq_script_versions_key_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    source_path: Mapped[str] = mapped_column(String(500))
+    source_text: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def stages(self) -> list[dict[str, Any]]:
+        return self.definition["stages"]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(stage["minutes"] for stage in self.stages)
+
+
+class Opening(db.Model):
+    __tablename__ = "openings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    hiring_manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    pitch_text: Mapped[str] = mapped_column(Text, default="")
+    competency_keys: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    default_script_key: Mapped[str | None] = mapped_column(String(80))
+    default_rubric_key: Mapped[str | None] = mapped_column(String(80))
+    debrief_delay_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    hiring_manager: Mapped[User] = relationship()
+    candidates: Mapped[list[Candidate]] = relationship(back_populates="opening")
+
+
+class Candidate(db.Model):
+    __tablename__ = "candidates"
+    __table_args__ = (_enum_check("status", CandidateStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Candidate-local working hours: loop planning warns about sessions outside them.
+    working_hours_start: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    working_hours_end: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    status: Mapped[str] = mapped_column(String(20), default=CandidateStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    opening: Mapped[Opening] = relationship(back_populates="candidates")
+    loops: Mapped[list[Loop]] = relationship(back_populates="candidate")
+
+
+class Loop(db.Model):
+    __tablename__ = "loops"
+    __table_args__ = (_enum_check("status", LoopStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=LoopStatus.PLANNING)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when a coordinator confirms a loop that leaves a competency without an owner.
+    coverage_override_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship(back_populates="loops")
+    opening: Mapped[Opening] = relationship()
+    coordinator: Mapped[User | None] = relationship()
+    sessions: Mapped[list[InterviewSession]] = relationship(
+        back_populates="loop", order_by="InterviewSession.starts_at"
+    )
+    debrief: Mapped[Debrief | None] = relationship(back_populates="loop", uselist=False)
+
+
+class InterviewSession(db.Model):
+    __tablename__ = "interview_sessions"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_interview_sessions_interviewer_starts", "interviewer_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loop_id: Mapped[int] = mapped_column(ForeignKey("loops.id"), index=True)
+    interviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    script_version_id: Mapped[int] = mapped_column(ForeignKey("script_versions.id"))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    # Competencies this interview owns: each must get evidence or an explicit "not assessed".
+    focus_competencies: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting_url: Mapped[str] = mapped_column(String(500), default="")
+    # RFC 5545 SEQUENCE of the calendar invite, raised on each change.
+    invite_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    loop: Mapped[Loop] = relationship(back_populates="sessions")
+    interviewer: Mapped[User] = relationship()
+    script: Mapped[ScriptVersion] = relationship()
+    rubric: Mapped[RubricVersion] = relationship()
+    scorecard: Mapped[Scorecard | None] = relationship(back_populates="session", uselist=False)
+
+
+class Scorecard(db.Model):
+    """An interviewer's structured feedback for one session.
+
+    `version` rises with every save; `field_versions` records the version at which each field
+    last changed, so a save conflicts only when a field it changes moved since it started.
+    """
+
+    __tablename__ = "scorecards"
+    __table_args__ = (
+        _enum_check("status", ScorecardStatus),
+        CheckConstraint(
+            "recommendation IS NULL OR recommendation IN "
+            + "("
+            + ", ".join(f"'{r.value}'" for r in Recommendation)
+            + ")",
+            name="recommendation_allowed",
+        ),
+        Index("ix_scorecards_interviewer_status", "interviewer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_sessions.id"), unique=True)
+    interviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), default=ScorecardStatus.DRAFT)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    field_versions: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    stage_notes: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    # {competency_key: {"level": 1..4 | None, "evidence": str, "not_assessed": bool, "reason": str}}
+    ratings: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSONType, default=dict)
+    candidate_questions: Mapped[str] = mapped_column(Text, default="")
+    # The script's structured fields; private ones are shown only to author, hiring manager, admin.
+    field_answers: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    recommendation: Mapped[str | None] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    session: Mapped[InterviewSession] = relationship(back_populates="scorecard")
+    interviewer: Mapped[User] = relationship()
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ScorecardStatus.SUBMITTED
+
+
+class Debrief(db.Model):
+    __tablename__ = "debriefs"
+    __table_args__ = (
+        CheckConstraint(
+            "decision IS NULL OR decision IN ('hire', 'no_hire')", name="decision_allowed"
+        ),
+        CheckConstraint(
+            "decision IS NULL OR (rationale IS NOT NULL AND decided_by_id IS NOT NULL)",
+            name="decision_has_rationale",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loop_id: Mapped[int] = mapped_column(ForeignKey("loops.id"), unique=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A pinned debrief stays put when sessions move.
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    invite_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    loop: Mapped[Loop] = relationship(back_populates="debrief")
+    decided_by: Mapped[User | None] = relationship()
+
+
+class Reminder(db.Model):
+    """The outbox: scheduling writes rows, one dispatcher delivers them.
+
+    `dedupe_key` is unique and doubles as the mail's Message-ID, so the one duplicate no mail
+    system can prevent (a crash between SMTP acceptance and marking the row) is recognisable.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        _enum_check("status", ReminderStatus),
+        Index("ix_reminders_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    loop_id: Mapped[int | None] = mapped_column(ForeignKey("loops.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("interview_sessions.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default=ReminderStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recipient: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what to which object, and when. Never updated, never deleted but by erasure."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()
+
+
+def record_audit(actor: User | None, action: str, obj: db.Model, **details: Any) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=obj.__tablename__,
+        object_id=obj.id,
+        details=details,
+    )
+    db.session.add(event)
+    return event
