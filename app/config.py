@@ -28,6 +28,9 @@ class Defaults:
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 12 * 3600
 
+    # werkzeug's strong default; tests use a cheap method to stay fast.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     # A two-hour loop must not outlive its form's CSRF token (bound to the session anyway).
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 

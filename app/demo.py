@@ -139,11 +139,18 @@ def seed_command() -> None:
         click.echo(f"skipped: {problem}", err=True)
     if db.session.execute(select(func.count(User.id))).scalar_one():
         db.session.commit()
-        click.echo("Users exist already: demo data not added.")
-        return
-    seed_demo()
-    db.session.commit()
-    click.echo(f"Demo team created. Sign in with any of these (password: {DEMO_PASSWORD}):")
+        demo_admin = db.session.execute(
+            select(User.id).where(User.email == DEMO_USERS[0][0])
+        ).first()
+        if demo_admin is None:
+            click.echo("Users exist already: no demo data added.")
+            return
+        click.echo("Demo team already here.")
+    else:
+        seed_demo()
+        db.session.commit()
+        click.echo("Demo team created.")
+    click.echo(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
     for email, name, role, _ in DEMO_USERS:
         click.echo(f"  {email:<26} {role:<15} {name}")
 

@@ -1,0 +1,56 @@
+# Loopkit: `make run` serves the demo, `make test` runs everything on SQLite and PostgreSQL.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Libraries WeasyPrint loads, and fonts so notes in any script render.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
+# What the test suite drives for real: Chromium, a PostgreSQL server, poppler's pdftotext.
+TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils
+
+.PHONY: run test test-sqlite test-postgres lint format lock install clean
+.DEFAULT_GOAL := run
+
+$(STAMP): requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@scripts/ensure-debian-packages.sh $(RUN_DEBS)
+	@scripts/run-local.sh
+
+test: $(STAMP)
+	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
+	@echo "== SQLite =="
+	$(PY) -m pytest
+	@echo "== PostgreSQL =="
+	scripts/with-postgres.sh $(PY) -m pytest
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest
+
+test-postgres: $(STAMP)
+	scripts/with-postgres.sh $(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Re-resolve the pinned lock file from pyproject.toml in a scratch environment.
+lock:
+	rm -rf /tmp/loopkit-lock && python3 -m venv /tmp/loopkit-lock
+	/tmp/loopkit-lock/bin/pip install --quiet --upgrade pip
+	/tmp/loopkit-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/loopkit-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
