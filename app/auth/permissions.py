@@ -98,6 +98,11 @@ def _edit_scorecard(user: User, scorecard: Scorecard) -> bool:
     return scorecard.interviewer_id == user.id and not scorecard.is_submitted
 
 
+def _still_judging(user: User, loop: Loop) -> bool:
+    """A panel member whose own scorecard is not in yet: they must not see anyone else's."""
+    return sits_on_panel(user, loop) and not has_submitted_in_loop(user, loop)
+
+
 def _view_scorecard_content(user: User, scorecard: Scorecard) -> bool:
     """Independent judgement: nobody reads a draft but its author; a panel member reads the
     panel's submitted scorecards only once their own are in (the hiring manager on the panel too).
@@ -107,19 +112,18 @@ def _view_scorecard_content(user: User, scorecard: Scorecard) -> bool:
     if not scorecard.is_submitted:
         return False
     loop = _loop_of(scorecard)
-    on_panel = sits_on_panel(user, loop)
-    if on_panel and not has_submitted_in_loop(user, loop):
+    if _still_judging(user, loop):
         return False
-    if _is(user, Role.ADMIN) or is_hiring_manager_of(user, scorecard):
-        return True
-    return on_panel
+    return (
+        _is(user, Role.ADMIN) or is_hiring_manager_of(user, scorecard) or sits_on_panel(user, loop)
+    )
 
 
 def _view_private_answers(user: User, scorecard: Scorecard) -> bool:
     """Compensation and other private fields: the author, the opening's hiring manager, admins."""
     if scorecard.interviewer_id == user.id:
         return True
-    if not scorecard.is_submitted:
+    if not scorecard.is_submitted or _still_judging(user, _loop_of(scorecard)):
         return False
     return _is(user, Role.ADMIN) or is_hiring_manager_of(user, scorecard)
 
@@ -149,7 +153,7 @@ def _manage_opening(user: User, opening: Opening | None) -> bool:
 
 
 def _view_debrief(user: User, loop: Loop) -> bool:
-    if sits_on_panel(user, loop) and not has_submitted_in_loop(user, loop):
+    if _still_judging(user, loop):
         return False
     return _is(user, Role.ADMIN) or is_hiring_manager_of(user, loop) or sits_on_panel(user, loop)
 

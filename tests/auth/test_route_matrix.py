@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-
 from sqlalchemy import select
 
 from app.demo import DemoTeam

@@ -81,12 +81,20 @@ def test_shipped_library_is_valid() -> None:
     checked, _ = check_files(library_files(directory))
     assert [str(p) for item in checked for p in item.problems] == []
     keys = {(item.kind, item.key) for item in checked}
-    assert {("script", "staged-45"), ("script", "system-design"), ("rubric", "backend-engineer"),
-            ("rubric", "system-design")} <= keys
+    assert {
+        ("script", "staged-45"),
+        ("script", "system-design"),
+        ("rubric", "backend-engineer"),
+        ("rubric", "system-design"),
+    } <= keys
     staged = next(i for i in checked if i.key == "staged-45").document.value
     assert [(s["key"], s["minutes"]) for s in staged["stages"]] == [
-        ("pitch", 5), ("experience", 20), ("candidate-questions", 10), ("logistics", 5),
-        ("next-steps", 5)]
+        ("pitch", 5),
+        ("experience", 20),
+        ("candidate-questions", 10),
+        ("logistics", 5),
+        ("next-steps", 5),
+    ]
     logistics = {f["key"]: f for f in staged["stages"][3]["fields"]}
     assert logistics["compensation_expectation"]["private"] is True
 
@@ -106,7 +114,9 @@ def test_missing_field(tmp_path: Path) -> None:
     problem = only(problems_for(tmp_path, "missing.yaml", text))
     assert (problem.line, problem.field) == (10, "competencies[0].description")
     assert "required" in problem.message
-    assert str(problem).endswith("missing.yaml:10: competencies[0].description: is required but missing")
+    assert str(problem).endswith(
+        "missing.yaml:10: competencies[0].description: is required but missing"
+    )
 
 
 @pytest.mark.parametrize("count", [3, 5])
@@ -138,7 +148,9 @@ def test_neutral_outcome_is_rejected(tmp_path: Path, label: str) -> None:
 
 
 def test_unknown_competency_in_script(tmp_path: Path) -> None:
-    text = SCRIPT.replace("key: tiny-script", "key: lost").replace("[tiny-skill]", "[no-such-skill]")
+    text = SCRIPT.replace("key: tiny-script", "key: lost").replace(
+        "[tiny-skill]", "[no-such-skill]"
+    )
     problem = only(problems_for(tmp_path, "lost.yaml", text))
     assert (problem.line, problem.field) == (10, "stages[0].questions[0].competencies[0]")
     assert "unknown competency 'no-such-skill'" in problem.message
@@ -196,8 +208,11 @@ def test_choice_field_needs_options_and_no_fence(tmp_path: Path) -> None:
 def test_broken_file_beside_valid_ones_leaves_them_loaded(app, tmp_path: Path) -> None:
     write(tmp_path, "tiny.yaml", RUBRIC)
     write(tmp_path, "tiny-script.yaml", SCRIPT)
-    write(tmp_path, "zz-broken.yaml", RUBRIC.replace("key: tiny\n", "key: broken\n").replace(
-        "  - Raises the bar\n", ""))
+    write(
+        tmp_path,
+        "zz-broken.yaml",
+        RUBRIC.replace("key: tiny\n", "key: broken\n").replace("  - Raises the bar\n", ""),
+    )
     report = load_library(tmp_path)
     db.session.commit()
     assert [p.file.rsplit("/", 1)[-1] for p in report.problems] == ["zz-broken.yaml"]

@@ -33,7 +33,9 @@ def test_editing_a_rubric_adds_a_version_and_keeps_the_old_text(app, tmp_path: P
     db.session.commit()
     assert again.added == [] and len(again.unchanged) == 2
 
-    edited = RUBRIC.replace("Did it with a lot of help.", "Needed step-by-step guidance throughout.")
+    edited = RUBRIC.replace(
+        "Did it with a lot of help.", "Needed step-by-step guidance throughout."
+    )
     write(tmp_path, "tiny.yaml", edited)
     load_library(tmp_path)
     db.session.commit()
@@ -43,7 +45,10 @@ def test_editing_a_rubric_adds_a_version_and_keeps_the_old_text(app, tmp_path: P
     assert (old.version, new.version) == (1, 2)
     assert old.source_text == RUBRIC
     assert old.definition["competencies"][0]["anchors"][1] == "Did it with a lot of help."
-    assert new.definition["competencies"][0]["anchors"][1] == "Needed step-by-step guidance throughout."
+    assert (
+        new.definition["competencies"][0]["anchors"][1]
+        == "Needed step-by-step guidance throughout."
+    )
     assert old.content_hash != new.content_hash
 
 

@@ -1,0 +1,69 @@
+"""The signed-in home page: upcoming interviews, in the viewer's time zone, in constant SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.demo import DemoTeam
+from app.extensions import db
+from app.models import InterviewSession, Scorecard, User
+
+
+def test_interviewer_sees_todays_demo_session(demo: DemoTeam, sign_in_as) -> None:
+    client = sign_in_as("priya@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert "Lena Fischer" in page
+    assert "Senior Backend Engineer" in page
+    assert "45-minute staged interview" in page
+    session = demo.opening.candidates[0].loops[0].sessions[0]
+    local = session.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    assert local.strftime("%a %d %b, %H:%M") in page, "times are shown in the viewer's zone"
+    assert "Europe/Berlin" in page
+
+
+def test_someone_without_sessions_sees_an_empty_list(demo: DemoTeam, sign_in_as) -> None:
+    page = sign_in_as("kwame@example.com").get("/").get_data(as_text=True)
+    assert "No interviews coming up." in page
+    assert "Lena Fischer" not in page
+
+
+def add_upcoming_sessions(demo: DemoTeam, user: User, count: int) -> None:
+    template = db.session.execute(select(InterviewSession).limit(1)).scalar_one()
+    start = datetime.now(UTC) + timedelta(days=1)
+    for n in range(count):
+        session = InterviewSession(
+            loop_id=template.loop_id,
+            interviewer_id=user.id,
+            script_version_id=template.script_version_id,
+            rubric_version_id=template.rubric_version_id,
+            focus_competencies=["api-design"],
+            starts_at=start + timedelta(hours=n),
+            ends_at=start + timedelta(hours=n, minutes=45),
+        )
+        db.session.add(session)
+        db.session.add(Scorecard(session=session, interviewer_id=user.id))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_home_page_sql_does_not_grow_with_sessions(
+    demo, sign_in_as, count_statements, count
+) -> None:
+    kwame = demo.users["kwame"]
+    add_upcoming_sessions(demo, kwame, count)
+    client = sign_in_as("kwame@example.com")
+    with count_statements() as counter:
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('class="card session-card"') == min(count, 20)
+    # One statement loads the signed-in user, one the sessions with everything they show.
+    assert counter.count == 2, counter.statements
+
+
+def test_health_checks_the_database(client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
