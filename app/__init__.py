@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import database, errors, security, timefmt
     from .auth import init_app as init_auth
+    from .interviews import init_app as init_interviews
     from .library import init_app as init_library
     from .main import init_app as init_main
 
@@ -39,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     timefmt.init_app(app)
     init_auth(app)
     init_library(app)
+    init_interviews(app)
     init_main(app)
     errors.init_app(app)
 

@@ -34,6 +34,12 @@ class Defaults:
     # A two-hour loop must not outlive its form's CSRF token (bound to the session anyway).
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    # The live interview.
+    MIN_EVIDENCE_CHARS = 40  # evidence needed per rated competency before submitting
+    COVERAGE_WARNING_MINUTES = 10  # name missing competencies when this much time is left
+    AUTOSAVE_MAX_BYTES = 256 * 1024  # one autosave request; larger ones get 413 and stay local
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # any request
+
     RUBRICS_DIR: str | None = None  # None: the rubrics/ folder beside app/
     MAILDIR: str | None = None  # None: instance/mail
 

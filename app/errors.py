@@ -17,8 +17,13 @@ MESSAGES = {
 }
 
 
+# Endpoints that always answer JSON, whatever the client accepts: a page script behind them
+# must never be handed a sign-in page or an HTML error it could mistake for success.
+JSON_ENDPOINTS = frozenset({"interviews.autosave", "auth.csrf_token"})
+
+
 def wants_json() -> bool:
-    if request.is_json:
+    if request.is_json or request.endpoint in JSON_ENDPOINTS:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (

@@ -5,7 +5,13 @@ from wtforms.validators import DataRequired, Length
 
 class SignInForm(FlaskForm):
     email = EmailField(
-        "Email", validators=[DataRequired("Enter your email address."), Length(max=254)]
+        "Email",
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "username"},
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField("Sign in")

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from .accounts import authenticate
@@ -23,7 +24,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    if current_user.is_authenticated:
+    """Sign in by form, or by JSON from a page that must not be left (the live interview)."""
+    if current_user.is_authenticated and not request.is_json:
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
@@ -31,12 +33,23 @@ def login():
         if user is not None:
             login_user(user)
             db.session.commit()
+            if request.is_json:
+                return jsonify(signed_in=True, name=user.name)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(
             "That email and password do not match an active account. Check both and try again."
         )
     status = 400 if request.method == "POST" else 200
+    if request.is_json:
+        messages = [error for field in form for error in field.errors]
+        return jsonify(error=" ".join(messages) or "Sign-in failed.", status=status), status
     return render_template("auth/login.html", form=form), status
+
+
+@bp.get("/auth/csrf-token")
+def csrf_token():
+    """A fresh CSRF token for pages that outlive theirs (a long interview, a renewed sign-in)."""
+    return jsonify(csrf_token=generate_csrf(), signed_in=current_user.is_authenticated)
 
 
 @bp.route("/logout", methods=["POST"])

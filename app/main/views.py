@@ -5,7 +5,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..auth.permissions import require
+from ..db_types import utcnow
 from ..extensions import db
+from ..interviews.scorecards import due_state, owed_scorecards
 from .dashboard import upcoming_sessions
 
 bp = Blueprint("main", __name__)
@@ -15,7 +17,11 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     require("home.view")
-    return render_template("main/home.html", sessions=upcoming_sessions(current_user))
+    now = utcnow()
+    owed = [(card, due_state(card, now)) for card in owed_scorecards(current_user)]
+    return render_template(
+        "main/home.html", sessions=upcoming_sessions(current_user, now), owed=owed
+    )
 
 
 @bp.get("/health")

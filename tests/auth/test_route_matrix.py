@@ -6,13 +6,15 @@ deciding, here, who may reach it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from app.demo import DemoTeam
 from app.extensions import db
-from app.models import RubricVersion, ScriptVersion
+from app.models import RubricVersion, ScorecardStatus, ScriptVersion
 
 from ..conftest import csrf_from, sign_in
 
@@ -23,7 +25,8 @@ PRINCIPALS = {
     "admin": "admin@example.com",
     "hiring_manager": "manager@example.com",
     "coordinator": "coordinator@example.com",
-    "interviewer": "priya@example.com",
+    "interviewer": "priya@example.com",  # on the panel, her own scorecard still a draft
+    "panel_done": "tomas@example.com",  # on the panel, his own scorecard submitted
     "outsider": "kwame@example.com",
 }
 
@@ -35,31 +38,85 @@ def _latest_id(model) -> int:
     return db.session.execute(select(model.id).order_by(model.id.desc()).limit(1)).scalar_one()
 
 
-# (endpoint, method) -> (url arguments from the demo team, expected status per principal)
+def _session_of(team: DemoTeam, who: str):
+    loop = team.opening.candidates[0].loops[0]
+    return next(s for s in loop.sessions if s.interviewer.email.startswith(who))
+
+
+def _submit_tomas(team: DemoTeam) -> None:
+    """Matrix state: Tomás has submitted his scorecard; Priya's is still a draft."""
+    card = _session_of(team, "tomas").scorecard
+    card.status = ScorecardStatus.SUBMITTED
+    card.submitted_at = datetime.now(UTC)
+    card.recommendation = "yes"
+
+
+def case(args, expected, label="", body=None):
+    return {"args": args, "expected": expected, "label": label, "body": body or (lambda t: {})}
+
+
+def only(*allowed: str, refused: int = 403, ok: int = 200, anonymous: int = 302) -> dict:
+    expected = {p: (ok if p in allowed else refused) for p in PRINCIPALS}
+    expected["anonymous"] = anonymous
+    return expected
+
+
+PRIYA_SESSION = lambda team: {"session_id": _session_of(team, "priya").id}  # noqa: E731
+PRIYA_CARD = lambda team: {"scorecard_id": _session_of(team, "priya").scorecard.id}  # noqa: E731
+TOMAS_CARD = lambda team: {"scorecard_id": _session_of(team, "tomas").scorecard.id}  # noqa: E731
+AUTOSAVE_BODY = lambda team: {"json": {"base_version": 1, "changes": {}}}  # noqa: E731
+
+# (endpoint, method) -> cases: url arguments, request body, expected status per principal.
 ROUTES = {
-    ("static", "GET"): (lambda team: {"filename": "css/app.css"}, EVERYONE),
-    ("main.health", "GET"): (lambda team: {}, EVERYONE),
-    ("main.home", "GET"): (lambda team: {}, SIGNED_IN_PAGE),
-    ("auth.login", "GET"): (
-        lambda team: {},
-        {"anonymous": 200, **{p: 302 for p in PRINCIPALS if p != "anonymous"}},
-    ),
+    ("static", "GET"): [case(lambda team: {"filename": "css/app.css"}, EVERYONE)],
+    ("main.health", "GET"): [case(lambda team: {}, EVERYONE)],
+    ("main.home", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
+    ("auth.login", "GET"): [
+        case(
+            lambda team: {}, {"anonymous": 200, **{p: 302 for p in PRINCIPALS if p != "anonymous"}}
+        )
+    ],
     # An empty sign-in form: the visitor gets the form back with errors; signed-in users go home.
-    ("auth.login", "POST"): (
-        lambda team: {},
-        {"anonymous": 400, **{p: 302 for p in PRINCIPALS if p != "anonymous"}},
-    ),
-    ("auth.logout", "POST"): (lambda team: {}, {p: 302 for p in PRINCIPALS}),
-    ("library.index", "GET"): (lambda team: {}, SIGNED_IN_PAGE),
-    ("library.rubric", "GET"): (
-        lambda team: {"version_id": _latest_id(RubricVersion)},
-        SIGNED_IN_PAGE,
-    ),
-    ("library.script", "GET"): (
-        lambda team: {"version_id": _latest_id(ScriptVersion)},
-        SIGNED_IN_PAGE,
-    ),
+    ("auth.login", "POST"): [
+        case(
+            lambda team: {}, {"anonymous": 400, **{p: 302 for p in PRINCIPALS if p != "anonymous"}}
+        )
+    ],
+    ("auth.logout", "POST"): [case(lambda team: {}, {p: 302 for p in PRINCIPALS})],
+    ("auth.csrf_token", "GET"): [case(lambda team: {}, EVERYONE)],
+    ("library.index", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
+    ("library.rubric", "GET"): [
+        case(lambda team: {"version_id": _latest_id(RubricVersion)}, SIGNED_IN_PAGE)
+    ],
+    ("library.script", "GET"): [
+        case(lambda team: {"version_id": _latest_id(ScriptVersion)}, SIGNED_IN_PAGE)
+    ],
+    # The live form is its author's alone, whoever else may read the result.
+    ("interviews.interview", "GET"): [case(PRIYA_SESSION, only("interviewer"))],
+    # A plain post of an empty form by its author saves (nothing) and comes back.
+    ("interviews.save_interview", "POST"): [case(PRIYA_SESSION, only("interviewer", ok=302))],
+    # JSON always: 401 for a visitor, never a redirect.
+    ("interviews.autosave", "POST"): [
+        case(PRIYA_CARD, only("interviewer", anonymous=401), body=AUTOSAVE_BODY)
+    ],
+    ("interviews.scorecard", "GET"): [
+        case(PRIYA_CARD, only("interviewer"), "a draft: its author only"),
+        # Priya has not submitted hers, so she may not read his; coordinators never read content.
+        case(TOMAS_CARD, only("panel_done", "hiring_manager", "admin"), "submitted"),
+    ],
+    ("interviews.amend", "GET"): [
+        case(PRIYA_CARD, only(), "a draft is not amended"),
+        case(TOMAS_CARD, only("panel_done"), "submitted: its author"),
+    ],
+    # An empty amendment has no reason: the author gets the form back with that error.
+    ("interviews.amend", "POST"): [case(TOMAS_CARD, only("panel_done", ok=400))],
 }
+
+CASES = [
+    pytest.param(route, index, id=f"{route[1]} {route[0]} {c['label']}".strip())
+    for route, cases in sorted(ROUTES.items())
+    for index, c in enumerate(cases)
+]
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
@@ -74,15 +131,18 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     assert not stale, f"matrix entries for routes that no longer exist: {sorted(stale)}"
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES), ids=lambda r: f"{r[1]} {r[0]}")
-def test_route_answers_each_principal_as_expected(app: Flask, demo: DemoTeam, route) -> None:
+@pytest.mark.parametrize("route,index", CASES)
+def test_route_answers_each_principal_as_expected(app: Flask, demo: DemoTeam, route, index) -> None:
     from flask import url_for
 
     endpoint, method = route
-    make_args, expected = ROUTES[route]
+    spec = ROUTES[route][index]
+    expected = spec["expected"]
     assert set(expected) == set(PRINCIPALS), f"{route} must list every principal"
+    _submit_tomas(demo)
     with app.test_request_context():
-        url = url_for(endpoint, **make_args(demo))
+        url = url_for(endpoint, **spec["args"](demo))
+    body = spec["body"](demo)
     db.session.commit()  # end the test's transaction: on SQLite it would hold the write lock
     seen = {}
     for principal, email in PRINCIPALS.items():
@@ -94,8 +154,12 @@ def test_route_answers_each_principal_as_expected(app: Flask, demo: DemoTeam, ro
             token = csrf_from(client.get("/login").get_data(as_text=True))
         if method == "GET":
             response = client.get(url)
+        elif "json" in body:
+            response = client.open(
+                url, method=method, json=body["json"], headers={"X-CSRFToken": token}
+            )
         else:
-            response = client.open(url, method=method, data={"csrf_token": token})
+            response = client.open(url, method=method, data={"csrf_token": token, **body})
         seen[principal] = response.status_code
     assert seen == expected
 

@@ -1,0 +1,295 @@
+"""Saving, submitting and amending scorecards: the plain functions behind the interview views.
+
+A save is judged per field: it conflicts only when a field it changes was changed elsewhere
+since the version the client started from. Non-conflicting fields of the same save are stored,
+so nothing typed is ever dropped; conflicting ones come back with the server's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from ..auth.permissions import can
+from ..db_types import utcnow
+from ..extensions import db
+from ..models import (
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    Scorecard,
+    ScorecardStatus,
+    ScriptVersion,
+    User,
+    record_audit,
+)
+from .fields import FieldError, ScorecardForm, as_json_value, form_for, read_value, write_values
+
+STORED_COLUMNS = (
+    "stage_notes",
+    "ratings",
+    "field_answers",
+    "candidate_questions",
+    "summary",
+    "recommendation",
+    "clock_started_at",
+)
+
+
+class ScorecardNotFound(LookupError):
+    pass
+
+
+class NotAllowed(PermissionError):
+    pass
+
+
+class ScorecardLocked(RuntimeError):
+    """A submitted scorecard is read-only; changes go through an amendment with a reason."""
+
+
+class InvalidSave(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class SaveResult:
+    version: int
+    saved_at: datetime
+    saved: list[str] = field(default_factory=list)
+    conflicts: dict[str, Any] = field(default_factory=dict)  # path -> the server's value
+    updated: dict[str, Any] = field(default_factory=dict)  # changed elsewhere since base
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "saved_at": self.saved_at.isoformat(),
+            "saved": self.saved,
+            "conflicts": {k: as_json_value(v) for k, v in self.conflicts.items()},
+            "updated": {k: as_json_value(v) for k, v in self.updated.items()},
+        }
+
+
+def scorecard_form(scorecard: Scorecard) -> ScorecardForm:
+    session = scorecard.session
+    return form_for(
+        session.script_version_id,
+        session.focus_competencies,
+        lambda: db.session.get(ScriptVersion, session.script_version_id).definition,
+    )
+
+
+def stored_values(scorecard: Scorecard) -> dict[str, Any]:
+    return {column: getattr(scorecard, column) for column in STORED_COLUMNS}
+
+
+def current_values(scorecard: Scorecard) -> dict[str, Any]:
+    """Every field of the scorecard by path, as stored."""
+    stored = stored_values(scorecard)
+    return {path: read_value(stored, path) for path in scorecard_form(scorecard).specs}
+
+
+def load_for_writing(scorecard_id: int) -> Scorecard:
+    """The scorecard with its session, locked for this transaction (one statement)."""
+    scorecard = db.session.execute(
+        select(Scorecard)
+        .options(joinedload(Scorecard.session, innerjoin=True))
+        .where(Scorecard.id == scorecard_id)
+        .with_for_update(of=Scorecard)
+    ).scalar_one_or_none()
+    if scorecard is None:
+        raise ScorecardNotFound(scorecard_id)
+    return scorecard
+
+
+def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
+    errors, cleaned = {}, {}
+    for path, value in raw.items():
+        try:
+            cleaned[path] = form.spec(path).clean(value)
+        except FieldError as error:
+            errors[error.path] = error.message
+    if errors:
+        raise InvalidSave(errors)
+    return cleaned
+
+
+def save_changes(
+    user: User,
+    scorecard_id: int,
+    base_version: int,
+    raw_changes: dict[str, Any],
+    now: datetime | None = None,
+) -> SaveResult:
+    """Store the changes a client made since `base_version`. Flushes; the caller commits."""
+    scorecard = load_for_writing(scorecard_id)
+    if not can(user, "scorecard.edit", scorecard):
+        if scorecard.interviewer_id == user.id and scorecard.is_submitted:
+            raise ScorecardLocked(scorecard_id)
+        raise NotAllowed(scorecard_id)
+    if not isinstance(base_version, int) or not 1 <= base_version <= scorecard.version:
+        raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
+    changes = clean_changes(scorecard_form(scorecard), raw_changes)
+    return _store(scorecard, base_version, changes, now or utcnow())
+
+
+def _store(scorecard: Scorecard, base_version: int, changes: dict[str, Any], now: datetime):
+    values = stored_values(scorecard)
+    field_versions = scorecard.field_versions or {}
+    conflicts, to_save = {}, {}
+    for path, value in changes.items():
+        current = read_value(values, path)
+        if current == value:
+            continue  # already so: nothing to store, nothing to conflict about
+        if field_versions.get(path, 0) > base_version:
+            conflicts[path] = current
+        else:
+            to_save[path] = value
+    updated = {
+        path: read_value(values, path)
+        for path, changed_at in field_versions.items()
+        if changed_at > base_version and path not in changes
+    }
+    if not to_save:
+        return SaveResult(scorecard.version, scorecard.updated_at, [], conflicts, updated)
+
+    new_version = scorecard.version + 1
+    columns = write_values(values, to_save)
+    columns["field_versions"] = {**field_versions, **{path: new_version for path in to_save}}
+    result = db.session.execute(
+        update(Scorecard)
+        .where(Scorecard.id == scorecard.id, Scorecard.version == scorecard.version)
+        .values(version=new_version, updated_at=now, **columns)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # the row lock makes this unreachable; refuse rather than guess
+        raise RuntimeError(f"scorecard {scorecard.id} changed during the save")
+    return SaveResult(new_version, now, sorted(to_save), conflicts, updated)
+
+
+def submission_errors(scorecard: Scorecard, min_evidence: int) -> dict[str, str]:
+    """What stops this scorecard from being submitted, per field path; empty when it may go."""
+    errors: dict[str, str] = {}
+    values = stored_values(scorecard)
+    if not read_value(values, "recommendation"):
+        errors["recommendation"] = "Choose a recommendation: strong no, no, yes or strong yes."
+    for key in scorecard.session.focus_competencies:
+        prefix = f"rating.{key}"
+        if read_value(values, f"{prefix}.not_assessed"):
+            if not read_value(values, f"{prefix}.reason").strip():
+                errors[f"{prefix}.reason"] = (
+                    "Say why this was not assessed, so the debrief knows what is missing."
+                )
+            continue
+        if read_value(values, f"{prefix}.level") is None:
+            errors[f"{prefix}.level"] = "Choose a level from 1 to 4, or mark it not assessed."
+        evidence = read_value(values, f"{prefix}.evidence").strip()
+        if len(evidence) < min_evidence:
+            errors[f"{prefix}.evidence"] = (
+                f"Write at least {min_evidence} characters of evidence: what the candidate "
+                f"said or did ({len(evidence)} so far)."
+            )
+    return errors
+
+
+def submit_scorecard(user: User, scorecard: Scorecard, min_evidence: int, now=None) -> dict:
+    """Submit when complete; returns the errors otherwise (and changes nothing)."""
+    if not can(user, "scorecard.edit", scorecard):
+        if scorecard.is_submitted and scorecard.interviewer_id == user.id:
+            raise ScorecardLocked(scorecard.id)
+        raise NotAllowed(scorecard.id)
+    errors = submission_errors(scorecard, min_evidence)
+    if errors:
+        return errors
+    scorecard.status = ScorecardStatus.SUBMITTED
+    scorecard.submitted_at = now or utcnow()
+    scorecard.version += 1
+    record_audit(user, "scorecard.submitted", scorecard, version=scorecard.version)
+    db.session.flush()
+    return {}
+
+
+def amend_scorecard(
+    user: User, scorecard: Scorecard, raw_changes: dict[str, Any], reason: str, min_evidence: int
+) -> dict[str, str]:
+    """Change a submitted scorecard. Needs a reason; the earlier text stays in the audit trail."""
+    if not (scorecard.is_submitted and scorecard.interviewer_id == user.id):
+        raise NotAllowed(scorecard.id)
+    if not reason.strip():
+        return {"reason": "Say why you are amending a submitted scorecard."}
+    changes = clean_changes(scorecard_form(scorecard), raw_changes)
+    values = stored_values(scorecard)
+    before = {p: read_value(values, p) for p, v in changes.items() if read_value(values, p) != v}
+    if not before:
+        return {"reason": "Nothing was changed, so there is nothing to amend."}
+    after = {p: changes[p] for p in before}
+    for column, value in write_values(values, after).items():
+        setattr(scorecard, column, value)
+    scorecard.version += 1
+    scorecard.field_versions = {
+        **(scorecard.field_versions or {}),
+        **{p: scorecard.version for p in after},
+    }
+    errors = submission_errors(scorecard, min_evidence)
+    if errors:
+        db.session.rollback()
+        return errors
+    record_audit(
+        user,
+        "scorecard.amended",
+        scorecard,
+        reason=reason.strip(),
+        before={k: as_json_value(v) for k, v in before.items()},
+        after={k: as_json_value(v) for k, v in after.items()},
+    )
+    db.session.flush()
+    return {}
+
+
+def owed_scorecards(user: User) -> list[Scorecard]:
+    """Drafts the user still owes, earliest interview first (one statement)."""
+    return list(
+        db.session.execute(
+            select(Scorecard)
+            .join(InterviewSession, Scorecard.session_id == InterviewSession.id)
+            .join(Loop, InterviewSession.loop_id == Loop.id)
+            .options(
+                joinedload(Scorecard.session)
+                .joinedload(InterviewSession.loop)
+                .options(joinedload(Loop.candidate), joinedload(Loop.debrief))
+            )
+            .where(
+                Scorecard.interviewer_id == user.id,
+                Scorecard.status == ScorecardStatus.DRAFT,
+                Loop.status != LoopStatus.CANCELLED,
+            )
+            .order_by(InterviewSession.starts_at)
+        )
+        .unique()
+        .scalars()
+    )
+
+
+@dataclass(frozen=True)
+class DueState:
+    key: str  # upcoming | in_progress | due | overdue
+    label: str
+
+
+def due_state(scorecard: Scorecard, now: datetime) -> DueState:
+    """Where a draft stands against the clock: feedback belongs in before the debrief."""
+    session = scorecard.session
+    debrief = session.loop.debrief
+    if now < session.starts_at:
+        return DueState("upcoming", "after the interview")
+    if debrief is not None and now >= debrief.starts_at:
+        return DueState("overdue", "overdue: the debrief has started")
+    if now < session.ends_at:
+        return DueState("in_progress", "interview in progress")
+    return DueState("due", "due now, before the debrief" if debrief else "due now")

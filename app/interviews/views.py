@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..auth.permissions import can, require
+from ..extensions import db
+from ..models import InterviewSession, Loop, Scorecard
+from .coverage import coverage_of
+from .scorecards import (
+    InvalidSave,
+    NotAllowed,
+    ScorecardLocked,
+    ScorecardNotFound,
+    amend_scorecard,
+    current_values,
+    save_changes,
+    scorecard_form,
+    submit_scorecard,
+)
+
+bp = Blueprint("interviews", __name__)
+
+
+def _session_or_404(session_id: int) -> InterviewSession:
+    session = db.session.execute(
+        select(InterviewSession)
+        .options(
+            joinedload(InterviewSession.loop).options(
+                joinedload(Loop.candidate), joinedload(Loop.opening)
+            ),
+            joinedload(InterviewSession.script),
+            joinedload(InterviewSession.rubric),
+            joinedload(InterviewSession.scorecard),
+        )
+        .where(InterviewSession.id == session_id)
+    ).scalar_one_or_none()
+    return session or abort(404)
+
+
+def _scorecard_or_404(scorecard_id: int) -> Scorecard:
+    scorecard = db.session.get(Scorecard, scorecard_id)
+    return scorecard or abort(404)
+
+
+def _posted_values(scorecard: Scorecard) -> dict[str, Any]:
+    """Every field of the plain form post, as the user typed it (checkbox absent = off)."""
+    form = scorecard_form(scorecard)
+    values = {}
+    for path, spec in form.specs.items():
+        if path == "clock_started_at":
+            continue
+        if spec.kind == "flag":
+            values[path] = path in request.form
+        else:
+            values[path] = request.form.get(path, "")
+    return values
+
+
+def field_labels(session: InterviewSession) -> dict[str, str]:
+    """Names for the error summary: which competency or stage a message is about."""
+    labels = {}
+    for key in session.focus_competencies:
+        name = (session.rubric.competency(key) or {"name": key})["name"]
+        for leaf, what in (("level", "level"), ("evidence", "evidence"), ("reason", "reason")):
+            labels[f"rating.{key}.{leaf}"] = f"{name} ({what})"
+    for stage in session.script.stages:
+        labels[f"notes.{stage['key']}"] = f"Notes: {stage['title']}"
+    labels["recommendation"] = "Recommendation"
+    return labels
+
+
+def questions_stage(script: dict) -> str | None:
+    """The stage where the candidate asks their questions, if the script has one."""
+    return next((s["key"] for s in script["stages"] if "question" in s["key"]), None)
+
+
+def _render_interview(session, values, status=200, errors=None, conflicts=None, version=None):
+    scorecard = session.scorecard
+    return (
+        render_template(
+            "interviews/interview.html",
+            session=session,
+            scorecard=scorecard,
+            script=session.script.definition,
+            rubric=session.rubric,
+            values=values,
+            errors=errors or {},
+            conflicts=conflicts or {},
+            version=version or scorecard.version,
+            coverage=coverage_of(session, values, current_app.config["MIN_EVIDENCE_CHARS"]),
+            labels=field_labels(session),
+            questions_stage=questions_stage(session.script.definition),
+            can_see_private=can(current_user, "scorecard.view_private", scorecard),
+        ),
+        status,
+    )
+
+
+@bp.get("/interviews/<int:session_id>")
+@login_required
+def interview(session_id: int):
+    session = _session_or_404(session_id)
+    require("session.view", session)
+    scorecard = session.scorecard
+    if scorecard.interviewer_id != current_user.id:
+        abort(403)  # the live form is its author's alone; others read /scorecards/<id>
+    if scorecard.is_submitted:
+        return redirect(url_for("interviews.scorecard", scorecard_id=scorecard.id))
+    return _render_interview(session, current_values(scorecard))
+
+
+@bp.post("/interviews/<int:session_id>")
+@login_required
+def save_interview(session_id: int):
+    """The form without JavaScript: save everything typed, then submit if asked."""
+    session = _session_or_404(session_id)
+    scorecard = session.scorecard
+    require("scorecard.edit", scorecard)
+    posted = _posted_values(scorecard)
+    try:
+        base_version = int(request.form.get("base_version", ""))
+    except ValueError:
+        base_version = scorecard.version
+    try:
+        result = save_changes(current_user, scorecard.id, base_version, posted)
+    except InvalidSave as invalid:
+        db.session.rollback()
+        return _render_interview(session, posted, 400, errors=invalid.errors)
+    db.session.commit()
+    if result.conflicts:
+        return _render_interview(
+            session, posted, 409, conflicts=result.conflicts, version=result.version
+        )
+    if request.form.get("action") != "submit":
+        flash("Draft saved.", "info")
+        return redirect(url_for("interviews.interview", session_id=session.id))
+    db.session.refresh(scorecard)
+    errors = submit_scorecard(current_user, scorecard, current_app.config["MIN_EVIDENCE_CHARS"])
+    if errors:
+        return _render_interview(session, posted, 400, errors=errors, version=result.version)
+    db.session.commit()
+    flash("Scorecard submitted. You can now read the panel's submitted scorecards.", "info")
+    return redirect(url_for("interviews.scorecard", scorecard_id=scorecard.id))
+
+
+@bp.post("/scorecards/<int:scorecard_id>/autosave")
+@login_required
+def autosave(scorecard_id: int):
+    """JSON in, JSON out, never a redirect: {base_version, changes: {path: value}}."""
+    limit = current_app.config["AUTOSAVE_MAX_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        return jsonify(
+            error=f"This save is larger than {limit // 1024} KB and was not stored. "
+            "Your text is kept on this device; shorten a very long field to save it.",
+            status=413,
+        ), 413
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
+        return jsonify(error="Send {base_version, changes} as JSON.", status=400), 400
+    try:
+        result = save_changes(
+            current_user, scorecard_id, payload.get("base_version"), payload["changes"]
+        )
+    except ScorecardNotFound:
+        return jsonify(error="This scorecard does not exist.", status=404), 404
+    except NotAllowed:
+        return jsonify(error="This scorecard is not yours to edit.", status=403), 403
+    except ScorecardLocked:
+        return jsonify(
+            error="This scorecard is submitted and read-only. Amend it to change it.",
+            status=409,
+            code="submitted",
+        ), 409
+    except InvalidSave as invalid:
+        return jsonify(error="Some fields were not valid.", fields=invalid.errors, status=400), 400
+    db.session.commit()
+    body = result.as_json()
+    if result.conflicts:
+        body["error"] = "Changed elsewhere since you started: choose which text to keep."
+        return jsonify(body), 409
+    return jsonify(body)
+
+
+@bp.get("/scorecards/<int:scorecard_id>")
+@login_required
+def scorecard(scorecard_id: int):
+    scorecard = _scorecard_or_404(scorecard_id)
+    require("scorecard.view_content", scorecard)
+    session = scorecard.session
+    return render_template(
+        "interviews/scorecard.html",
+        scorecard=scorecard,
+        session=session,
+        script=session.script.definition,
+        rubric=session.rubric,
+        values=current_values(scorecard),
+        can_see_private=can(current_user, "scorecard.view_private", scorecard),
+        can_amend=scorecard.is_submitted and scorecard.interviewer_id == current_user.id,
+    )
+
+
+@bp.route("/scorecards/<int:scorecard_id>/amend", methods=["GET", "POST"])
+@login_required
+def amend(scorecard_id: int):
+    scorecard = _scorecard_or_404(scorecard_id)
+    if not (scorecard.is_submitted and scorecard.interviewer_id == current_user.id):
+        abort(403)
+    session = scorecard.session
+    values = current_values(scorecard)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        posted = _posted_values(scorecard)
+        reason = request.form.get("amend_reason", "")
+        try:
+            errors = amend_scorecard(
+                current_user, scorecard, posted, reason, current_app.config["MIN_EVIDENCE_CHARS"]
+            )
+        except InvalidSave as invalid:
+            errors = invalid.errors
+        except NotAllowed:
+            abort(403)
+        if not errors:
+            db.session.commit()
+            flash("Amendment saved; the earlier text is kept in the audit trail.", "info")
+            return redirect(url_for("interviews.scorecard", scorecard_id=scorecard.id))
+        db.session.rollback()
+        values, status = posted, 400
+    return render_template(
+        "interviews/amend.html",
+        scorecard=scorecard,
+        session=session,
+        script=session.script.definition,
+        rubric=session.rubric,
+        values=values,
+        errors=errors,
+        reason=request.form.get("amend_reason", ""),
+        can_see_private=True,
+    ), status
