@@ -252,7 +252,10 @@ def amend_scorecard(
     return {}
 
 
-def owed_scorecards(user: User) -> list[Scorecard]:
+OWED_LIMIT = 50
+
+
+def owed_scorecards(user: User, limit: int = OWED_LIMIT) -> list[Scorecard]:
     """Drafts the user still owes, earliest interview first (one statement)."""
     return list(
         db.session.execute(
@@ -270,6 +273,7 @@ def owed_scorecards(user: User) -> list[Scorecard]:
                 Loop.status != LoopStatus.CANCELLED,
             )
             .order_by(InterviewSession.starts_at)
+            .limit(limit)
         )
         .unique()
         .scalars()
