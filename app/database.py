@@ -24,6 +24,15 @@ def will_write() -> None:
     _write_intent.set(True)
 
 
+def set_write_intent(writes: bool):
+    """Set how this context begins SQLite transactions; returns a token for `reset`."""
+    return _write_intent.set(writes)
+
+
+def reset_write_intent(token) -> None:
+    _write_intent.reset(token)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):

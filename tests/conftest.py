@@ -19,6 +19,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.config import normalise_database_url
+from app.database import reset_write_intent, set_write_intent
 from app.demo import DEMO_PASSWORD, DemoTeam, seed_demo
 from app.extensions import db
 from app.library.store import load_library
@@ -90,8 +91,12 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def app(_schema, database_url: str, instance_dir: Path) -> Iterator[Flask]:
     app = make_app(database_url, instance_dir)
+    # The test itself reads with deferred transactions: an IMMEDIATE one left open between
+    # requests would hold SQLite's write lock against the requests it is testing.
+    intent = set_write_intent(False)
     with app.app_context():
         yield app
+        reset_write_intent(intent)
         db.session.remove()
         _empty_all_tables()
         db.session.remove()

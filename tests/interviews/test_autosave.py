@@ -1,0 +1,208 @@
+"""Autosave: atomic per save, conflicts judged per field, JSON answers only, nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from app.extensions import db
+from app.models import Scorecard
+
+from ..conftest import csrf_from, sign_in
+
+
+def signed_in_client(app: Flask, email: str):
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
+    return client, token
+
+
+def autosave(client, token, card_id, base_version, changes):
+    return client.post(
+        f"/scorecards/{card_id}/autosave",
+        json={"base_version": base_version, "changes": changes},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def stored(card_id: int) -> Scorecard:
+    db.session.expire_all()
+    card = db.session.get(Scorecard, card_id)
+    db.session.commit()
+    return card
+
+
+@pytest.fixture
+def two_tabs(app, priya_card):
+    db.session.commit()
+    return signed_in_client(app, "priya@example.com"), signed_in_client(app, "priya@example.com")
+
+
+def test_a_save_is_stored_and_returns_the_new_version(app, priya_card, two_tabs) -> None:
+    (tab, token), _ = two_tabs
+    response = autosave(
+        tab,
+        token,
+        priya_card.id,
+        1,
+        {
+            "notes.pitch": "Asked whether on-call is paid.",
+            "rating.api-design.level": 3,
+            "answer.compensation_expectation": "95k EUR",
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["version"] == 2 and body["conflicts"] == {}
+    assert sorted(body["saved"]) == [
+        "answer.compensation_expectation",
+        "notes.pitch",
+        "rating.api-design.level",
+    ]
+    card = stored(priya_card.id)
+    assert card.version == 2
+    assert card.stage_notes == {"pitch": "Asked whether on-call is paid."}
+    assert card.ratings["api-design"]["level"] == 3
+    assert card.field_answers == {"compensation_expectation": "95k EUR"}
+
+
+def test_same_field_from_two_tabs_conflicts_and_loses_nothing(app, priya_card, two_tabs) -> None:
+    (first, t1), (second, t2) = two_tabs
+    assert (
+        autosave(first, t1, priya_card.id, 1, {"notes.experience": "First tab text"}).status_code
+        == 200
+    )
+    response = autosave(second, t2, priya_card.id, 1, {"notes.experience": "Second tab text"})
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["conflicts"] == {"notes.experience": "First tab text"}
+    assert "choose which text to keep" in body["error"]
+    assert stored(priya_card.id).stage_notes["experience"] == "First tab text"
+    # The second tab keeps its text, then resolves by keeping it on top of the current version.
+    resolved = autosave(
+        second, t2, priya_card.id, body["version"], {"notes.experience": "Second tab text"}
+    )
+    assert resolved.status_code == 200
+    assert stored(priya_card.id).stage_notes["experience"] == "Second tab text"
+
+
+def test_different_fields_from_two_tabs_both_save(app, priya_card, two_tabs) -> None:
+    (first, t1), (second, t2) = two_tabs
+    assert autosave(first, t1, priya_card.id, 1, {"notes.pitch": "Pitch notes"}).status_code == 200
+    response = autosave(second, t2, priya_card.id, 1, {"notes.experience": "Experience notes"})
+    assert response.status_code == 200
+    # The second tab learns what changed elsewhere so it can show it.
+    assert response.get_json()["updated"] == {"notes.pitch": "Pitch notes"}
+    card = stored(priya_card.id)
+    assert card.stage_notes == {"pitch": "Pitch notes", "experience": "Experience notes"}
+    assert card.version == 3
+
+
+def test_a_mixed_save_stores_what_does_not_conflict(app, priya_card, two_tabs) -> None:
+    (first, t1), (second, t2) = two_tabs
+    autosave(first, t1, priya_card.id, 1, {"summary": "Strong on APIs."})
+    response = autosave(
+        second,
+        t2,
+        priya_card.id,
+        1,
+        {"summary": "Weak on APIs.", "notes.logistics": "Notice: 3 months."},
+    )
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["saved"] == ["notes.logistics"] and list(body["conflicts"]) == ["summary"]
+    card = stored(priya_card.id)
+    assert (
+        card.summary == "Strong on APIs." and card.stage_notes["logistics"] == "Notice: 3 months."
+    )
+
+
+def test_resending_the_same_value_is_not_a_conflict(app, priya_card, two_tabs) -> None:
+    (first, t1), (second, t2) = two_tabs
+    autosave(first, t1, priya_card.id, 1, {"notes.pitch": "Same words"})
+    response = autosave(second, t2, priya_card.id, 1, {"notes.pitch": "Same words"})
+    assert response.status_code == 200 and response.get_json()["conflicts"] == {}
+
+
+@pytest.mark.parametrize(
+    "changes,field,message",
+    [
+        ({"rating.api-design.level": 5}, "rating.api-design.level", "from 1 to 4"),
+        ({"rating.api-design.level": "2.5"}, "rating.api-design.level", "from 1 to 4"),
+        ({"recommendation": "maybe"}, "recommendation", "must be one of"),
+        ({"notes.no-such-stage": "x"}, "notes.no-such-stage", "not a field"),
+        ({"rating.scalability.level": 2}, "rating.scalability.level", "not a field"),
+        ({"answer.risk_tolerance": "Whatever"}, "answer.risk_tolerance", "must be one of"),
+        ({"answer.start_date": "next spring"}, "answer.start_date", "date"),
+        ({"notes.pitch": 42}, "notes.pitch", "must be text"),
+    ],
+)
+def test_invalid_values_are_refused_per_field(app, priya_card, two_tabs, changes, field, message):
+    (tab, token), _ = two_tabs
+    response = autosave(tab, token, priya_card.id, 1, {**changes, "summary": "kept?"})
+    assert response.status_code == 400
+    assert message in response.get_json()["fields"][field]
+    assert stored(priya_card.id).version == 1, "an invalid save stores nothing"
+
+
+def test_too_large_a_save_gets_413_json(app, priya_card, two_tabs) -> None:
+    (tab, token), _ = two_tabs
+    huge = "x" * (app.config["AUTOSAVE_MAX_BYTES"] + 10)
+    response = autosave(tab, token, priya_card.id, 1, {"notes.pitch": huge})
+    assert response.status_code == 413
+    assert "kept on this device" in response.get_json()["error"]
+    assert stored(priya_card.id).stage_notes == {}
+
+
+def test_expired_session_gets_401_json_not_a_redirect(app, priya_card) -> None:
+    db.session.commit()
+    client = app.test_client()
+    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
+    response = autosave(client, token, priya_card.id, 1, {"notes.pitch": "typed while signed out"})
+    assert response.status_code == 401
+    assert response.is_json and "Sign in again" in response.get_json()["error"]
+
+
+def test_bad_csrf_token_gets_a_json_error(app, priya_card, two_tabs) -> None:
+    (tab, _), _ = two_tabs
+    response = autosave(tab, "not-a-token", priya_card.id, 1, {"notes.pitch": "typed"})
+    assert response.status_code == 400
+    assert response.is_json and response.get_json()["code"] == "csrf"
+    assert stored(priya_card.id).version == 1
+
+
+def test_someone_elses_scorecard_is_refused(app, priya_card, tomas_card) -> None:
+    db.session.commit()
+    client, token = signed_in_client(app, "tomas@example.com")
+    response = autosave(client, token, priya_card.id, 1, {"notes.pitch": "not mine"})
+    assert response.status_code == 403 and response.is_json
+
+
+def test_a_save_is_one_commit_and_at_most_three_statements(
+    app, priya_card, two_tabs, count_statements
+) -> None:
+    from sqlalchemy import event
+
+    (tab, token), _ = two_tabs
+    autosave(tab, token, priya_card.id, 1, {"notes.pitch": "warm the form cache"})
+    commits = []
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        with count_statements() as counter:
+            response = autosave(tab, token, priya_card.id, 2, {"notes.pitch": "second save"})
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert response.status_code == 200
+    assert counter.count <= 3, counter.statements
+    assert len(commits) == 1
+
+
+def test_the_page_hands_out_a_fresh_csrf_token(app, priya_card) -> None:
+    db.session.commit()
+    client, _ = signed_in_client(app, "priya@example.com")
+    page = client.get(f"/interviews/{priya_card.session_id}").get_data(as_text=True)
+    answer = client.get("/auth/csrf-token").get_json()
+    assert answer["signed_in"] is True and answer["csrf_token"]
+    assert csrf_from(page)
