@@ -179,3 +179,15 @@ def count_statements(app: Flask):
             event.remove(db.engine, "before_cursor_execute", _before)
 
     return _count
+
+
+@pytest.fixture
+def priya_card(demo: DemoTeam):
+    """Priya's draft scorecard for today's demo interview (staged-45, three backend focuses)."""
+    return demo.opening.candidates[0].loops[0].sessions[0].scorecard
+
+
+@pytest.fixture
+def tomas_card(demo: DemoTeam):
+    """Tomás's draft scorecard for tomorrow's system-design interview."""
+    return demo.opening.candidates[0].loops[0].sessions[1].scorecard

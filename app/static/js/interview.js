@@ -326,8 +326,10 @@
       credentials: "same-origin", redirect: "error", headers: { "Accept": "application/json" },
     }).then(function (response) { return response.json(); }).then(function (answer) {
       state.token = answer.csrf_token;
-      var input = form.querySelector("input[name=csrf_token]");
-      if (input) input.value = answer.csrf_token;
+      // Every form on the page (sign-out too) carries the renewed token.
+      document.querySelectorAll("input[name=csrf_token]").forEach(function (input) {
+        input.value = answer.csrf_token;
+      });
       return !!answer.signed_in;
     });
   }

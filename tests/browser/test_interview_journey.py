@@ -1,0 +1,226 @@
+"""The live interview in real Chromium: typing, the clock, keyboard rating, offline and back,
+an expired sign-in or form token mid-call, two tabs, and submission."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.demo import DEMO_PASSWORD
+from app.extensions import db
+from app.models import Scorecard
+
+EVIDENCE = "Designed cursor pagination and explained why offsets break under concurrent writes."
+
+# Collects every text the status line shows, so a test can prove "Saved" never appeared early.
+WATCH_STATUS = """
+window.__statuses = [];
+new MutationObserver(() => window.__statuses.push(document.getElementById('save-status').textContent))
+  .observe(document.getElementById('save-status'), {childList: true, characterData: true, subtree: true});
+"""
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("^Hello"))).to_be_visible()
+
+
+def stored(card_id: int) -> Scorecard:
+    db.session.expire_all()
+    card = db.session.get(Scorecard, card_id)
+    db.session.commit()
+    return card
+
+
+def expect_saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+
+
+@pytest.fixture
+def priya_page(demo, live_server, page, priya_card):
+    db.session.commit()
+    sign_in(page, live_server, "priya@example.com")
+    return page
+
+
+def test_whole_interview_offline_and_back_then_submit(
+    live_server, priya_page: Page, priya_card, browser
+) -> None:
+    page = priya_page
+    page.get_by_role("link", name="Lena Fischer").first.click()
+    expect(page.get_by_role("heading", name="Lena Fischer")).to_be_visible()
+    expect(page.locator(".pitch")).to_contain_text("payments platform")
+
+    page.get_by_role("button", name="Start the clock").click()
+    expect(page.locator("#notes-pitch")).to_be_focused()
+    page.keyboard.type("Asked about on-call before I finished the pitch.")
+    page.keyboard.press("Alt+n")
+    expect(page.locator("#notes-experience")).to_be_focused()
+    expect(page.locator("[data-stage-link=experience]")).to_have_attribute("aria-current", "step")
+    page.keyboard.type("Led the ledger migration; owned the rollback plan.")
+    expect_saved(page)
+    assert stored(priya_card.id).stage_notes == {
+        "pitch": "Asked about on-call before I finished the pitch.",
+        "experience": "Led the ledger migration; owned the rollback plan.",
+    }
+
+    # Rate with the keyboard: focus the level group, press 3.
+    page.locator("#rating-api-design-level-1").focus()
+    page.keyboard.press("3")
+    expect(page.locator("#rating-api-design-level-3")).to_be_checked()
+    expect(page.locator("[data-coverage=api-design] .coverage-state")).to_have_text(
+        "needs a level and evidence"
+    )
+    page.locator("#rating-api-design-evidence").fill(EVIDENCE)
+    expect(page.locator("[data-coverage=api-design] .coverage-state")).to_have_text(
+        "rated with evidence"
+    )
+    expect_saved(page)
+
+    # The network drops: typing goes on, kept on this device.
+    page.context.set_offline(True)
+    page.locator("#notes-logistics").fill("Notice period three months; open to relocating.")
+    page.locator("#notes-experience").focus()
+    expect(page.locator("#save-status")).to_have_text("Offline — kept on this device")
+    page.close()
+
+    page.context.set_offline(False)
+    page = page.context.new_page()
+    page.evaluate("1")  # a fresh page in the same browser profile (local storage kept)
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    expect(page.locator("#notes-logistics")).to_have_value(
+        "Notice period three months; open to relocating."
+    )
+    expect_saved(page)
+    assert stored(priya_card.id).stage_notes["logistics"].startswith("Notice period three months")
+    assert page.evaluate("localStorage.getItem('loopkit:scorecard:%d')" % priya_card.id) is None
+
+    # Submit with fields missing: errors at the top, linked, everything typed intact.
+    for key in ("data-modelling", "production-operations"):
+        page.locator(f"#rating-{key}-level-2").check()
+        page.locator(f"#rating-{key}-evidence").fill(EVIDENCE)
+    page.locator("#summary").fill("Strong owner; a little light on data modelling depth.")
+    page.get_by_role("button", name="Submit scorecard").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Choose a recommendation")
+    expect(page.locator("#summary")).to_have_value(
+        "Strong owner; a little light on data modelling depth."
+    )
+    page.get_by_role("link", name=re.compile("Recommendation")).click()
+    page.locator("#recommendation-yes").check()
+    page.get_by_role("button", name="Submit scorecard").click()
+    expect(page.get_by_text("Scorecard submitted.")).to_be_visible()
+    assert stored(priya_card.id).status == "submitted"
+
+    # The hiring manager reads it.
+    manager = browser.new_context().new_page()
+    sign_in(manager, live_server, "manager@example.com")
+    manager.goto(f"{live_server}/scorecards/{priya_card.id}")
+    expect(manager.locator(".recommendation-badge")).to_contain_text("Yes")
+    expect(
+        manager.get_by_text("Led the ledger migration; owned the rollback plan.")
+    ).to_be_visible()
+    manager.context.close()
+
+
+def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
+    live_server, priya_page: Page, priya_card
+) -> None:
+    page = priya_page
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    page.evaluate(WATCH_STATUS)
+    page.context.clear_cookies()  # the session ends while the interviewer types
+    page.locator("#notes-experience").fill("Typed after the session expired.")
+    page.locator("#notes-pitch").focus()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#save-status")).to_have_text(
+        "Signed out — kept on this device. Sign in to save."
+    )
+    assert "experience" not in stored(priya_card.id).stage_notes
+    assert not any(s.startswith("Saved") for s in page.evaluate("window.__statuses"))
+
+    dialog.get_by_label("Email").fill("priya@example.com")
+    dialog.get_by_label("Password").fill(DEMO_PASSWORD)
+    dialog.get_by_role("button", name="Sign in and save").click()
+    expect(dialog).to_be_hidden()
+    expect_saved(page)
+    assert stored(priya_card.id).stage_notes["experience"] == "Typed after the session expired."
+
+
+def test_expired_form_token_is_renewed_and_the_save_goes_through(
+    app, live_server, priya_page: Page, priya_card
+) -> None:
+    page = priya_page
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    page.evaluate(WATCH_STATUS)
+    page.evaluate(
+        "window.__oldToken = document.querySelector('#scorecard-form input[name=csrf_token]').value"
+    )
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    try:
+        page.wait_for_timeout(2500)  # the page's token is now older than the limit
+        page.locator("#notes-pitch").fill("Typed with a stale form token.")
+        page.locator("#notes-experience").focus()
+        expect_saved(page)
+    finally:
+        app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    assert stored(priya_card.id).stage_notes["pitch"] == "Typed with a stale form token."
+    assert not any(s.startswith("Saved") for s in page.evaluate("window.__statuses")[:-1])
+    renewed = page.evaluate(
+        "document.querySelector('#scorecard-form input[name=csrf_token]').value"
+    )
+    assert renewed != page.evaluate("window.__oldToken")
+
+
+def test_two_tabs_different_stages_never_conflict_same_field_asks(
+    live_server, priya_page: Page, priya_card
+) -> None:
+    first = priya_page
+    url = f"{live_server}/interviews/{priya_card.session_id}"
+    first.goto(url)
+    second = first.context.new_page()
+    second.goto(url)
+
+    first.locator("#notes-pitch").fill("From the first tab.")
+    first.locator("#summary").focus()
+    expect_saved(first)
+    second.locator("#notes-experience").fill("From the second tab.")
+    second.locator("#summary").focus()
+    expect_saved(second)
+    expect(second.locator("#notes-pitch")).to_have_value("From the first tab.")
+    assert stored(priya_card.id).stage_notes == {
+        "pitch": "From the first tab.",
+        "experience": "From the second tab.",
+    }
+
+    first.locator("#notes-logistics").fill("First tab: notice is one month.")
+    first.locator("#summary").focus()
+    expect_saved(first)
+    second.locator("#notes-logistics").fill("Second tab: notice is two months.")
+    second.locator("#summary").focus()
+    conflict = second.locator(".live-conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict.locator(".conflict-theirs")).to_have_text("First tab: notice is one month.")
+    expect(conflict.locator(".conflict-mine")).to_have_text("Second tab: notice is two months.")
+    assert stored(priya_card.id).stage_notes["logistics"] == "First tab: notice is one month."
+    conflict.get_by_role("button", name="Merge both").click()
+    expect_saved(second)
+    merged = stored(priya_card.id).stage_notes["logistics"]
+    assert "one month" in merged and "two months" in merged
+
+
+@pytest.mark.parametrize("width", [400, 768])
+def test_usable_in_a_narrow_side_window(live_server, priya_page: Page, priya_card, width) -> None:
+    page = priya_page
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    expect(page.locator("#notes-pitch")).to_be_visible()
+    box = page.locator("#notes-pitch").bounding_box()
+    assert box["width"] > width * 0.8
