@@ -17,8 +17,9 @@ EVIDENCE = "Designed cursor pagination and explained why offsets break under con
 # Collects every text the status line shows, so a test can prove "Saved" never appeared early.
 WATCH_STATUS = """
 window.__statuses = [];
-new MutationObserver(() => window.__statuses.push(document.getElementById('save-status').textContent))
-  .observe(document.getElementById('save-status'), {childList: true, characterData: true, subtree: true});
+const line = document.getElementById('save-status');
+new MutationObserver(() => window.__statuses.push(line.textContent))
+  .observe(line, {childList: true, characterData: true, subtree: true});
 """
 
 
@@ -98,7 +99,7 @@ def test_whole_interview_offline_and_back_then_submit(
     )
     expect_saved(page)
     assert stored(priya_card.id).stage_notes["logistics"].startswith("Notice period three months")
-    assert page.evaluate("localStorage.getItem('loopkit:scorecard:%d')" % priya_card.id) is None
+    assert page.evaluate(f"localStorage.getItem('loopkit:scorecard:{priya_card.id}')") is None
 
     # Submit with fields missing: errors at the top, linked, everything typed intact.
     for key in ("data-modelling", "production-operations"):
