@@ -225,3 +225,55 @@ def test_usable_in_a_narrow_side_window(live_server, priya_page: Page, priya_car
     expect(page.locator("#notes-pitch")).to_be_visible()
     box = page.locator("#notes-pitch").bounding_box()
     assert box["width"] > width * 0.8
+
+
+def test_low_time_names_missing_competencies_and_overrun_is_visible(
+    live_server, priya_page: Page, priya_card
+) -> None:
+    from datetime import timedelta
+
+    from app.db_types import utcnow
+
+    # The clock was started 36 minutes ago (of 45); the pitch stage ran a minute over.
+    card = stored(priya_card.id)
+    card.clock_started_at = utcnow() - timedelta(minutes=36)
+    card.ratings = {
+        "api-design": {"level": 3, "evidence": EVIDENCE, "not_assessed": False, "reason": ""}
+    }
+    db.session.commit()
+    page = priya_page
+    page.add_init_script(
+        "localStorage.setItem('loopkit:clock:%d', JSON.stringify({startedAt: Date.now() - 36*60000,"
+        " current: 'pitch', spent: {pitch: 6*60000}, tick: Date.now()}))" % priya_card.id
+    )
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    warning = page.locator("#coverage-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("9 minutes left")
+    expect(warning).to_contain_text("Data modelling and storage, Running software in production")
+    expect(warning).not_to_contain_text("API and interface design")
+    expect(page.locator("#clock-stage")).to_contain_text("over)")
+    expect(page.locator("#clock")).to_have_class(re.compile(r"\bover\b"))
+
+
+def test_without_javascript_the_form_still_saves_and_submits(
+    browser, demo, live_server, priya_card
+) -> None:
+    db.session.commit()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, "priya@example.com")
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    expect(page.locator("#clock")).to_be_hidden()
+    page.locator("#notes-experience").fill("Plain form, no scripts.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    assert stored(priya_card.id).stage_notes["experience"] == "Plain form, no scripts."
+    for key in ("api-design", "data-modelling", "production-operations"):
+        page.locator(f"#rating-{key}-level-4").check()
+        page.locator(f"#rating-{key}-evidence").fill(EVIDENCE)
+    page.locator("#recommendation-strong-yes").check()
+    page.get_by_role("button", name="Submit scorecard").click()
+    expect(page.get_by_text("Scorecard submitted.")).to_be_visible()
+    assert stored(priya_card.id).status == "submitted"
+    context.close()

@@ -84,8 +84,10 @@ def test_shipped_library_is_valid() -> None:
     assert {
         ("script", "staged-45"),
         ("script", "system-design"),
+        ("script", "pair-coding"),
         ("rubric", "backend-engineer"),
         ("rubric", "system-design"),
+        ("rubric", "engineering-manager"),
     } <= keys
     staged = next(i for i in checked if i.key == "staged-45").document.value
     assert [(s["key"], s["minutes"]) for s in staged["stages"]] == [
