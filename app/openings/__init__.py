@@ -1,0 +1,9 @@
+"""Openings (jobs) with their competencies and default loop, and their candidates."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from .views import bp
+
+    app.register_blueprint(bp)
