@@ -33,7 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth import init_app as init_auth
     from .interviews import init_app as init_interviews
     from .library import init_app as init_library
+    from .loops import init_app as init_loops
     from .main import init_app as init_main
+    from .notify import init_app as init_notify
+    from .openings import init_app as init_openings
 
     database.init_app(app)
     security.init_app(app)
@@ -41,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_auth(app)
     init_library(app)
     init_interviews(app)
+    init_loops(app)
+    init_notify(app)
+    init_openings(app)
     init_main(app)
     errors.init_app(app)
 

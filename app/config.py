@@ -43,6 +43,8 @@ class Defaults:
     RUBRICS_DIR: str | None = None  # None: the rubrics/ folder beside app/
     MAILDIR: str | None = None  # None: instance/mail
 
+    DISPATCH_INTERVAL_SECONDS = 5.0  # how often the scheduler process polls the outbox
+
     SMTP_HOST = ""
     SMTP_PORT = 587
     SMTP_USER = ""
@@ -58,6 +60,11 @@ def _coerce(name: str, raw: str, default: object) -> object:
         if raw.lower() in {"0", "false", "no", "off", ""}:
             return False
         raise ValueError(f"{ENV_PREFIX}{name} must be true or false, not {raw!r}")
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name} must be a number, not {raw!r}") from None
     if isinstance(default, int):
         try:
             return int(raw)

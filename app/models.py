@@ -7,6 +7,7 @@ a scorecard points at the exact text it was filled against.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import datetime, time
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db_types import JSONType, UTCDateTime, utcnow
@@ -87,6 +88,15 @@ class ReminderStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+def search_key(*parts: str | None) -> str:
+    """What list search matches against: case-folded, accents kept, one Unicode form.
+
+    Computed in Python because SQLite's lower() only folds ASCII; the same function folds the
+    query, so search answers the same on SQLite and PostgreSQL."""
+    text = " ".join(unicodedata.normalize("NFC", part) for part in parts if part)
+    return unicodedata.normalize("NFC", text.casefold())
 
 
 def _enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
@@ -189,9 +199,16 @@ class Opening(db.Model):
     default_rubric_key: Mapped[str | None] = mapped_column(String(80))
     debrief_delay_minutes: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # search_key(title), kept in step by _fill_search_text: what the openings list searches.
+    search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
 
     hiring_manager: Mapped[User] = relationship()
     candidates: Mapped[list[Candidate]] = relationship(back_populates="opening")
+
+    @validates("title")
+    def _fill_search_text(self, _key: str, value: str) -> str:
+        self.search_text = search_key(value)
+        return value
 
 
 class Candidate(db.Model):
@@ -209,9 +226,18 @@ class Candidate(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=CandidateStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # search_key(name, email), kept in step by _fill_search_text: what candidate search matches.
+    search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
 
     opening: Mapped[Opening] = relationship(back_populates="candidates")
     loops: Mapped[list[Loop]] = relationship(back_populates="candidate")
+
+    @validates("name", "email")
+    def _fill_search_text(self, key: str, value: str) -> str:
+        name = value if key == "name" else self.name
+        email = value if key == "email" else self.email
+        self.search_text = search_key(name, email)
+        return value
 
 
 class Loop(db.Model):
@@ -225,6 +251,7 @@ class Loop(db.Model):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set when a coordinator confirms a loop that leaves a competency without an owner.
     coverage_override_reason: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidate: Mapped[Candidate] = relationship(back_populates="loops")
@@ -261,7 +288,13 @@ class InterviewSession(db.Model):
     interviewer: Mapped[User] = relationship()
     script: Mapped[ScriptVersion] = relationship()
     rubric: Mapped[RubricVersion] = relationship()
-    scorecard: Mapped[Scorecard | None] = relationship(back_populates="session", uselist=False)
+    # The session's current scorecard (a reassigned interviewer's kept one is retired).
+    scorecard: Mapped[Scorecard | None] = relationship(
+        primaryjoin="and_(InterviewSession.id == Scorecard.session_id, "
+        "Scorecard.retired_at.is_(None))",
+        uselist=False,
+        viewonly=True,
+    )
 
 
 class Scorecard(db.Model):
@@ -285,9 +318,12 @@ class Scorecard(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("interview_sessions.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_sessions.id"), index=True)
     interviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default=ScorecardStatus.DRAFT)
+    # Set when the session was reassigned and its interviewer chose to keep their notes: the
+    # scorecard stays theirs to read but is no longer the session's.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     field_versions: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     stage_notes: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
@@ -302,7 +338,7 @@ class Scorecard(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    session: Mapped[InterviewSession] = relationship(back_populates="scorecard")
+    session: Mapped[InterviewSession] = relationship()
     interviewer: Mapped[User] = relationship()
 
     @property
@@ -354,6 +390,9 @@ class Reminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # What the reminder is for (kind, object, recipient) independent of its time: moving a
+    # session moves the pending reminder of the same slot.
+    slot: Mapped[str] = mapped_column(String(160), index=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recipient_email: Mapped[str] = mapped_column(String(254))
     loop_id: Mapped[int | None] = mapped_column(ForeignKey("loops.id"), index=True)
@@ -362,12 +401,18 @@ class Reminder(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=ReminderStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who holds the lease: only the holder may mark the reminder sent or failed.
+    lease_token: Mapped[str | None] = mapped_column(String(36))
+    # After a failed attempt: not before this time (backoff); due_at stays the original due time.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recipient: Mapped[User | None] = relationship()
+    loop: Mapped[Loop | None] = relationship()
+    session: Mapped[InterviewSession | None] = relationship()
 
 
 class AuditEvent(db.Model):

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: migrate the SQLite database in instance/, load the library, seed the demo team
-# when the database is empty, then serve on 127.0.0.1:5000. Ctrl-C stops everything started here.
+# when the database is empty, then serve on 127.0.0.1:5000 with the scheduler process beside
+# the web server (reminders go to the Maildir in instance/mail/ unless SMTP is configured).
+# Ctrl-C stops everything started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=app
@@ -18,7 +20,8 @@ $flask demo seed
 host=${LOOPKIT_HOST:-127.0.0.1}
 port=${LOOPKIT_PORT:-5000}
 echo
-echo "Loopkit is at http://$host:$port/  (Ctrl-C stops it)"
+echo "Loopkit is at http://$host:$port/  (Ctrl-C stops it and the scheduler)"
+echo "Mail goes to instance/mail/ (a Maildir) unless LOOPKIT_SMTP_HOST is set."
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -27,5 +30,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 $flask run --host "$host" --port "$port" &
+pids+=($!)
+$flask scheduler run &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -12,10 +12,19 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from ..extensions import db
-from ..models import InterviewSession, Loop, Opening, Role, Scorecard, ScorecardStatus, User
+from ..models import (
+    Candidate,
+    InterviewSession,
+    Loop,
+    Opening,
+    Role,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
 
 
 def _is(user: User, *roles: Role) -> bool:
@@ -53,7 +62,11 @@ def own_scorecard_in_loop(user: User, loop: Loop) -> Scorecard | None:
     return db.session.execute(
         select(Scorecard)
         .join(InterviewSession, Scorecard.session_id == InterviewSession.id)
-        .where(InterviewSession.loop_id == loop.id, Scorecard.interviewer_id == user.id)
+        .where(
+            InterviewSession.loop_id == loop.id,
+            Scorecard.interviewer_id == user.id,
+            Scorecard.retired_at.is_(None),
+        )
         .order_by(Scorecard.id)
         .limit(1)
     ).scalar_one_or_none()
@@ -72,6 +85,7 @@ def has_submitted_in_loop(user: User, loop: Loop) -> bool:
             InterviewSession.loop_id == loop.id,
             Scorecard.interviewer_id == user.id,
             Scorecard.status != ScorecardStatus.SUBMITTED,
+            Scorecard.retired_at.is_(None),
         )
         .limit(1)
     ).first()
@@ -95,7 +109,11 @@ def _view_session(user: User, session: InterviewSession) -> bool:
 
 
 def _edit_scorecard(user: User, scorecard: Scorecard) -> bool:
-    return scorecard.interviewer_id == user.id and not scorecard.is_submitted
+    return (
+        scorecard.interviewer_id == user.id
+        and not scorecard.is_submitted
+        and scorecard.retired_at is None
+    )
 
 
 def _still_judging(user: User, loop: Loop) -> bool:
@@ -162,6 +180,104 @@ def _decide(user: User, loop: Loop) -> bool:
     return _is(user, Role.ADMIN) or is_hiring_manager_of(user, loop)
 
 
+# ---- Openings and candidates. Lists filter in SQL by the same rules: each rule has its SQL
+# twin below (visible_*_filter), and tests/openings/test_visibility.py holds them together. ----
+
+
+def _sits_on_candidates_loop(user: User, candidate: Candidate) -> bool:
+    return (
+        db.session.execute(
+            select(InterviewSession.id)
+            .join(Loop, InterviewSession.loop_id == Loop.id)
+            .where(Loop.candidate_id == candidate.id, InterviewSession.interviewer_id == user.id)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _sits_on_openings_loop(user: User, opening: Opening) -> bool:
+    return (
+        db.session.execute(
+            select(InterviewSession.id)
+            .join(Loop, InterviewSession.loop_id == Loop.id)
+            .join(Candidate, Loop.candidate_id == Candidate.id)
+            .where(Candidate.opening_id == opening.id, InterviewSession.interviewer_id == user.id)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _view_opening(user: User, opening: Opening) -> bool:
+    """Admins and coordinators: all; the opening's hiring manager; whoever interviews one of
+    its candidates."""
+    return (
+        _is(user, Role.ADMIN, Role.COORDINATOR)
+        or is_hiring_manager_of(user, opening)
+        or _sits_on_openings_loop(user, opening)
+    )
+
+
+def _view_candidate(user: User, candidate: Candidate) -> bool:
+    """Admins and coordinators: all; the opening's hiring manager; the candidate's interviewers."""
+    return (
+        _is(user, Role.ADMIN, Role.COORDINATOR)
+        or is_hiring_manager_of(user, candidate.opening)
+        or _sits_on_candidates_loop(user, candidate)
+    )
+
+
+def _manage_candidate(user: User, target: Candidate | Opening) -> bool:
+    """Edit a candidate, or (target an Opening) add one to it: whoever manages the opening."""
+    opening = target if isinstance(target, Opening) else target.opening
+    return _manage_opening(user, opening)
+
+
+def _assign_opening(user: User, manager: User) -> bool:
+    """Whom an opening may be handed to: admins and coordinators choose any hiring manager; a
+    hiring manager keeps their openings (handing one over is a coordinator's job)."""
+    return _is(user, Role.ADMIN, Role.COORDINATOR) or manager.id == user.id
+
+
+def _may_act(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def _panel_candidate_ids(user: User):
+    return (
+        select(Loop.candidate_id)
+        .join(InterviewSession, InterviewSession.loop_id == Loop.id)
+        .where(InterviewSession.interviewer_id == user.id)
+    )
+
+
+def visible_candidates_filter(user: User | None) -> ColumnElement[bool]:
+    """The candidates `user` may view, as a WHERE clause: the SQL twin of "candidate.view"."""
+    if not _may_act(user):
+        return false()
+    if _is(user, Role.ADMIN, Role.COORDINATOR):
+        return true()
+    clauses = [Candidate.id.in_(_panel_candidate_ids(user))]
+    if _is(user, Role.HIRING_MANAGER):
+        managed = select(Opening.id).where(Opening.hiring_manager_id == user.id)
+        clauses.append(Candidate.opening_id.in_(managed))
+    return or_(*clauses)
+
+
+def visible_openings_filter(user: User | None) -> ColumnElement[bool]:
+    """The openings `user` may view, as a WHERE clause: the SQL twin of "opening.view"."""
+    if not _may_act(user):
+        return false()
+    if _is(user, Role.ADMIN, Role.COORDINATOR):
+        return true()
+    interviewed = select(Candidate.opening_id).where(Candidate.id.in_(_panel_candidate_ids(user)))
+    clauses = [Opening.id.in_(interviewed)]
+    if _is(user, Role.HIRING_MANAGER):
+        clauses.append(Opening.hiring_manager_id == user.id)
+    return or_(*clauses)
+
+
 RULES: dict[str, Callable[[User, Any], bool]] = {
     "home.view": _signed_in,
     "library.view": _signed_in,
@@ -176,6 +292,10 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "scorecard.view_status": _view_scorecard_status,
     "debrief.view": _view_debrief,
     "debrief.decide": _decide,
+    "opening.view": _view_opening,
+    "opening.assign": _assign_opening,
+    "candidate.view": _view_candidate,
+    "candidate.manage": _manage_candidate,
 }
 
 

@@ -212,6 +212,10 @@ def submit_scorecard(user: User, scorecard: Scorecard, min_evidence: int, now=No
     scorecard.version += 1
     record_audit(user, "scorecard.submitted", scorecard, version=scorecard.version)
     db.session.flush()
+    # Its nags are cancelled, and the hiring manager hears when the last one is in.
+    from ..notify.outbox import sync_loop_reminders
+
+    sync_loop_reminders(scorecard.session.loop)
     return {}
 
 
@@ -270,6 +274,7 @@ def owed_scorecards(user: User, limit: int = OWED_LIMIT) -> list[Scorecard]:
             .where(
                 Scorecard.interviewer_id == user.id,
                 Scorecard.status == ScorecardStatus.DRAFT,
+                Scorecard.retired_at.is_(None),
                 Loop.status != LoopStatus.CANCELLED,
             )
             .order_by(InterviewSession.starts_at)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..db_types import utcnow
 from ..extensions import db
 from ..models import (
     Candidate,
@@ -16,6 +18,7 @@ from ..models import (
     Scorecard,
     ScriptVersion,
     User,
+    record_audit,
 )
 
 DEBRIEF_MINUTES = 30
@@ -90,3 +93,270 @@ def schedule_debrief(loop: Loop, delay_minutes: int | None = None) -> Debrief:
         debrief.invite_sequence += 1
     db.session.flush()
     return debrief
+
+
+class CoverageError(PlanningError):
+    """Confirming would leave competencies without an owner and no override reason was given."""
+
+    def __init__(self, uncovered: list[str]):
+        super().__init__(
+            "No interview owns " + ", ".join(uncovered) + ". Add them to a session's focus, "
+            "or confirm anyway with a reason."
+        )
+        self.uncovered = uncovered
+
+
+class NotesDecisionNeeded(PlanningError):
+    """Reassigning a session whose scorecard already has notes: keep them or discard them?"""
+
+
+def competency_names() -> dict[str, str]:
+    """Competency key -> name across the library's newest rubric versions (one query)."""
+    from ..library.store import latest_versions
+
+    return {
+        competency["key"]: competency["name"]
+        for rubric in latest_versions(RubricVersion)
+        for competency in rubric.competencies
+    }
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    key: str
+    name: str
+    owners: tuple[int, ...]  # ids of the sessions whose focus includes it
+
+
+def coverage_matrix(loop: Loop, names: dict[str, str] | None = None) -> list[CoverageRow]:
+    """Every competency the opening needs, with the sessions that own it."""
+    names = names if names is not None else competency_names()
+    return [
+        CoverageRow(
+            key,
+            names.get(key, key),
+            tuple(s.id for s in loop.sessions if key in s.focus_competencies),
+        )
+        for key in loop.opening.competency_keys
+    ]
+
+
+def uncovered(loop: Loop) -> list[str]:
+    return [row.key for row in coverage_matrix(loop, {}) if not row.owners]
+
+
+def _mail_session(session: InterviewSession, kind: str, recipient: User) -> None:
+    from flask import current_app
+
+    from ..notify.calendar import session_invite
+    from ..notify.outbox import queue_mail
+
+    method = "CANCEL" if kind == "session_cancel" else "REQUEST"
+    ics = session_invite(
+        session,
+        method,
+        current_app.config["BASE_URL"],
+        current_app.config["MAIL_FROM"],
+        recipient.time_zone,
+    )
+    queue_mail(
+        kind,
+        recipient,
+        f"{kind}.s{session.id}.u{recipient.id}.q{session.invite_sequence}",
+        loop=session.loop,
+        session=session,
+        payload={"ics": ics.decode("utf-8")},
+    )
+
+
+def _mail_debrief(loop: Loop, kind: str, recipients: list[User] | None = None) -> None:
+    from flask import current_app
+
+    from ..notify.calendar import debrief_invite
+    from ..notify.outbox import debrief_attendees, queue_mail
+
+    debrief = loop.debrief
+    attendees = debrief_attendees(loop)
+    method = "CANCEL" if kind == "debrief_cancel" else "REQUEST"
+    for person in recipients or attendees:
+        ics = debrief_invite(
+            debrief,
+            attendees,
+            method,
+            current_app.config["BASE_URL"],
+            current_app.config["MAIL_FROM"],
+            person.time_zone,
+        )
+        queue_mail(
+            kind,
+            person,
+            f"{kind}.d{debrief.id}.u{person.id}.q{debrief.invite_sequence}",
+            loop=loop,
+            payload={"ics": ics.decode("utf-8")},
+        )
+
+
+def _after_change(loop: Loop, moved_debrief: bool) -> None:
+    from ..notify.outbox import sync_loop_reminders
+
+    db.session.flush()
+    db.session.refresh(loop)
+    if loop.status == LoopStatus.CONFIRMED and moved_debrief:
+        _mail_debrief(loop, "debrief_update")
+    sync_loop_reminders(loop)
+
+
+def _reschedule_debrief(loop: Loop) -> bool:
+    """Keep the debrief right after the last session unless pinned; True when it moved."""
+    debrief = loop.debrief
+    if debrief is None or debrief.pinned:
+        return False
+    before = debrief.starts_at
+    schedule_debrief(loop)
+    return debrief.starts_at != before
+
+
+def plan_session(loop: Loop, actor: User, **details) -> InterviewSession:
+    """Add a session to a loop being planned or already confirmed (then invite at once)."""
+    if loop.status in (LoopStatus.CANCELLED, LoopStatus.DECIDED):
+        raise PlanningError("This loop is closed: plan a new one instead.")
+    session = add_session(loop, **details)
+    db.session.refresh(loop)
+    moved = _reschedule_debrief(loop)
+    if loop.status == LoopStatus.CONFIRMED:
+        _mail_session(session, "session_invite", session.interviewer)
+    _after_change(loop, moved)
+    record_audit(actor, "session.planned", session)
+    return session
+
+
+def move_session(session: InterviewSession, starts_at: datetime, actor: User) -> None:
+    loop = session.loop
+    if starts_at == session.starts_at:
+        return
+    duration = timedelta(minutes=session.script.total_minutes)  # load before changing times
+    session.starts_at, session.ends_at = starts_at, starts_at + duration
+    session.invite_sequence += 1
+    db.session.flush()
+    db.session.refresh(loop)
+    moved = _reschedule_debrief(loop)
+    if loop.status == LoopStatus.CONFIRMED:
+        _mail_session(session, "session_update", session.interviewer)
+    _after_change(loop, moved)
+    record_audit(actor, "session.moved", session, starts_at=starts_at.isoformat())
+
+
+def reassign_session(
+    session: InterviewSession, interviewer: User, actor: User, notes: str | None = None
+) -> None:
+    """Give a session to another interviewer. If the old scorecard has content, `notes` must
+    say what happens to it: "keep" (stays the old interviewer's, read-only) or "discard"."""
+    if interviewer.id == session.interviewer_id:
+        return
+    loop = session.loop
+    old_interviewer = session.interviewer
+    card = session.scorecard
+    if card is not None and _has_content(card):
+        if notes not in ("keep", "discard"):
+            raise NotesDecisionNeeded(
+                f"{old_interviewer.name} has already written notes for this interview. "
+                "Keep them with them, or discard them?"
+            )
+        if notes == "keep":
+            card.retired_at = utcnow()
+        else:
+            record_audit(actor, "scorecard.discarded", card, interviewer=old_interviewer.email)
+            db.session.delete(card)
+    elif card is not None:
+        db.session.delete(card)
+    db.session.flush()
+    if loop.status == LoopStatus.CONFIRMED:
+        session.invite_sequence += 1
+        _mail_session(session, "session_cancel", old_interviewer)
+    session.interviewer = interviewer
+    db.session.add(Scorecard(session=session, interviewer=interviewer))
+    db.session.flush()
+    db.session.expire(session, ["scorecard"])
+    if loop.status == LoopStatus.CONFIRMED:
+        _mail_session(session, "session_invite", interviewer)
+    _after_change(loop, False)
+    record_audit(actor, "session.reassigned", session, to=interviewer.email, notes=notes or "none")
+
+
+def _has_content(card: Scorecard) -> bool:
+    texts = [
+        *(card.stage_notes or {}).values(),
+        card.summary or "",
+        card.candidate_questions or "",
+        *(card.field_answers or {}).values(),
+    ]
+    rated = any(
+        r.get("level") or (r.get("evidence") or "").strip() for r in (card.ratings or {}).values()
+    )
+    return rated or any(str(t).strip() for t in texts) or card.is_submitted
+
+
+def confirm_loop(loop: Loop, actor: User, override_reason: str = "") -> Debrief:
+    """Confirm the plan: schedule the debrief, send the invitations, write the reminders."""
+    if loop.status != LoopStatus.PLANNING:
+        raise PlanningError("Only a loop being planned can be confirmed.")
+    if not loop.sessions:
+        raise PlanningError("Plan at least one interview before confirming.")
+    missing = uncovered(loop)
+    if missing and not override_reason.strip():
+        raise CoverageError(missing)
+    loop.coverage_override_reason = override_reason.strip() if missing else None
+    loop.status = LoopStatus.CONFIRMED
+    loop.confirmed_at = utcnow()
+    debrief = schedule_debrief(loop)
+    for session in loop.sessions:
+        _mail_session(session, "session_invite", session.interviewer)
+    db.session.flush()
+    db.session.refresh(loop)
+    _mail_debrief(loop, "debrief_invite")
+    _after_change(loop, False)
+    record_audit(actor, "loop.confirmed", loop, override=loop.coverage_override_reason)
+    return debrief
+
+
+def cancel_loop(loop: Loop, actor: User) -> None:
+    from ..notify.outbox import cancel_loop_mail
+
+    if loop.status == LoopStatus.CANCELLED:
+        return
+    was_confirmed = loop.status == LoopStatus.CONFIRMED
+    cancel_loop_mail(loop)
+    loop.status = LoopStatus.CANCELLED
+    if was_confirmed:
+        for session in loop.sessions:
+            session.invite_sequence += 1
+            _mail_session(session, "session_cancel", session.interviewer)
+        if loop.debrief is not None:
+            loop.debrief.invite_sequence += 1
+            _mail_debrief(loop, "debrief_cancel")
+    db.session.flush()
+    record_audit(actor, "loop.cancelled", loop)
+
+
+def move_debrief(loop: Loop, starts_at: datetime, actor: User) -> None:
+    """Put the debrief at a chosen time; it is pinned there from now on."""
+    debrief = loop.debrief
+    if debrief is None:
+        raise PlanningError("The debrief is scheduled when the loop is confirmed.")
+    debrief.pinned = True
+    if debrief.starts_at != starts_at:
+        debrief.starts_at = starts_at
+        debrief.ends_at = starts_at + timedelta(minutes=DEBRIEF_MINUTES)
+        debrief.invite_sequence += 1
+        _after_change(loop, True)
+    record_audit(actor, "debrief.moved", debrief, starts_at=starts_at.isoformat())
+
+
+def unpin_debrief(loop: Loop, actor: User) -> None:
+    debrief = loop.debrief
+    if debrief is None or not debrief.pinned:
+        return
+    debrief.pinned = False
+    moved = _reschedule_debrief(loop)
+    _after_change(loop, moved)
+    record_audit(actor, "debrief.unpinned", debrief)

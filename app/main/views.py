@@ -8,7 +8,7 @@ from ..auth.permissions import require
 from ..db_types import utcnow
 from ..extensions import db
 from ..interviews.scorecards import due_state, owed_scorecards
-from .dashboard import upcoming_sessions
+from .dashboard import loops_i_am_planning, loops_waiting_for_feedback, upcoming_sessions
 
 bp = Blueprint("main", __name__)
 
@@ -19,8 +19,18 @@ def home():
     require("home.view")
     now = utcnow()
     owed = [(card, due_state(card, now)) for card in owed_scorecards(current_user)]
+    planning = (
+        loops_i_am_planning(current_user) if current_user.role in ("coordinator", "admin") else []
+    )
+    waiting = (
+        loops_waiting_for_feedback(current_user) if current_user.role == "hiring_manager" else []
+    )
     return render_template(
-        "main/home.html", sessions=upcoming_sessions(current_user, now), owed=owed
+        "main/home.html",
+        sessions=upcoming_sessions(current_user, now),
+        owed=owed,
+        planning=planning,
+        waiting=waiting,
     )
 
 

@@ -66,6 +66,38 @@ PRIYA_CARD = lambda team: {"scorecard_id": _session_of(team, "priya").scorecard.
 TOMAS_CARD = lambda team: {"scorecard_id": _session_of(team, "tomas").scorecard.id}  # noqa: E731
 AUTOSAVE_BODY = lambda team: {"json": {"base_version": 1, "changes": {}}}  # noqa: E731
 
+
+def _loop(team: DemoTeam):
+    return team.opening.candidates[0].loops[0]
+
+
+def _failed_reminder(team: DemoTeam) -> dict:
+    from app.notify.outbox import queue_mail
+
+    reminder = queue_mail("scorecard_due", team.users["priya"], "matrix.failed", loop=_loop(team))
+    reminder.status = "failed"
+    db.session.flush()
+    return {"reminder_id": reminder.id}
+
+
+CANDIDATE = lambda team: {"candidate_id": team.opening.candidates[0].id}  # noqa: E731
+LOOP = lambda team: {"loop_id": _loop(team).id}  # noqa: E731
+PRIYA_LOOP_SESSION = lambda team: {  # noqa: E731
+    "loop_id": _loop(team).id,
+    "session_id": _session_of(team, "priya").id,
+}
+FAILED_REMINDER = _failed_reminder
+
+MANAGERS = ("admin", "coordinator", "hiring_manager")
+DEMO_OPENING = lambda team: {"opening_id": team.opening.id}  # noqa: E731
+LENA = lambda team: {"candidate_id": _demo_candidate(team, "Lena Fischer").id}  # noqa: E731
+ARJUN = lambda team: {"candidate_id": _demo_candidate(team, "Arjun Mehta").id}  # noqa: E731
+
+
+def _demo_candidate(team: DemoTeam, name: str):
+    return next(c for c in team.opening.candidates if c.name == name)
+
+
 # (endpoint, method) -> cases: url arguments, request body, expected status per principal.
 ROUTES = {
     ("static", "GET"): [case(lambda team: {"filename": "css/app.css"}, EVERYONE)],
@@ -110,6 +142,45 @@ ROUTES = {
     ],
     # An empty amendment has no reason: the author gets the form back with that error.
     ("interviews.amend", "POST"): [case(TOMAS_CARD, only("panel_done", ok=400))],
+    # Loop planning: coordinators and admins plan; the panel and the hiring manager look.
+    ("loops.start", "POST"): [case(CANDIDATE, only("admin", "coordinator", ok=302))],
+    ("loops.planner", "GET"): [
+        case(LOOP, only("admin", "coordinator", "hiring_manager", "interviewer", "panel_done"))
+    ],
+    ("loops.add", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
+    ("loops.move", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "coordinator", ok=400))],
+    ("loops.reassign", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "coordinator", ok=400))],
+    # The demo loop is already confirmed: confirming again is refused with a message.
+    ("loops.confirm", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
+    ("loops.debrief", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
+    ("loops.cancel", "POST"): [case(LOOP, only("admin", "coordinator", ok=302))],
+    ("loops.session_ics", "GET"): [
+        case(PRIYA_LOOP_SESSION, only("admin", "coordinator", "hiring_manager", "interviewer"))
+    ],
+    ("loops.debrief_ics", "GET"): [
+        case(LOOP, only("admin", "coordinator", "hiring_manager", "interviewer", "panel_done"))
+    ],
+    ("loops.retry", "POST"): [case(FAILED_REMINDER, only("admin", "coordinator", ok=302))],
+    # Openings and candidates. The demo opening is Maya's; Lena (on the demo loop) is seen by
+    # her panel, Arjun (no loop yet) only by those who manage the opening. An empty form comes
+    # back with its errors (400) to those allowed to post it.
+    ("openings.index", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
+    ("openings.new", "GET"): [case(lambda team: {}, only(*MANAGERS))],
+    ("openings.new", "POST"): [case(lambda team: {}, only(*MANAGERS, ok=400))],
+    ("openings.detail", "GET"): [
+        case(DEMO_OPENING, only(*MANAGERS, "interviewer", "panel_done"), "its panel sees it")
+    ],
+    ("openings.edit", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
+    ("openings.edit", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],
+    ("openings.candidates", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
+    ("openings.new_candidate", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
+    ("openings.new_candidate", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],
+    ("openings.candidate", "GET"): [
+        case(LENA, only(*MANAGERS, "interviewer", "panel_done"), "on a loop: her panel too"),
+        case(ARJUN, only(*MANAGERS), "no loop: managers only"),
+    ],
+    ("openings.edit_candidate", "GET"): [case(LENA, only(*MANAGERS))],
+    ("openings.edit_candidate", "POST"): [case(LENA, only(*MANAGERS, ok=400))],
 }
 
 CASES = [

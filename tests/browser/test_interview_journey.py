@@ -243,8 +243,9 @@ def test_low_time_names_missing_competencies_and_overrun_is_visible(
     db.session.commit()
     page = priya_page
     page.add_init_script(
-        "localStorage.setItem('loopkit:clock:%d', JSON.stringify({startedAt: Date.now() - 36*60000,"
-        " current: 'pitch', spent: {pitch: 6*60000}, tick: Date.now()}))" % priya_card.id
+        f"localStorage.setItem('loopkit:clock:{priya_card.id}', JSON.stringify("
+        "{startedAt: Date.now() - 36*60000, current: 'pitch', spent: {pitch: 6*60000},"
+        " tick: Date.now()}))"
     )
     page.goto(f"{live_server}/interviews/{priya_card.session_id}")
     warning = page.locator("#coverage-warning")

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def web_link(form, field) -> None:
+    if field.data:
+        parts = urlsplit(field.data)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError("Give a full https:// meeting link.")
+
+
+class SessionForm(FlaskForm):
+    interviewer_id = SelectField(
+        "Interviewer", coerce=int, validators=[DataRequired("Choose an interviewer.")]
+    )
+    script_id = SelectField("Script", coerce=int, validators=[DataRequired("Choose a script.")])
+    rubric_id = SelectField("Rubric", coerce=int, validators=[DataRequired("Choose a rubric.")])
+    starts_at = StringField(
+        "Starts at (your time)",
+        validators=[DataRequired("Give the start date and time.")],
+        render_kw={"type": "datetime-local"},
+    )
+    meeting_url = StringField("Meeting link", validators=[Optional(), Length(max=500), web_link])
+    focus = MultiCheckboxField("Focus competencies", choices=[])
+
+
+class MoveSessionForm(FlaskForm):
+    starts_at = StringField(
+        "New start (your time)",
+        validators=[DataRequired("Give the new start.")],
+        render_kw={"type": "datetime-local"},
+    )
+
+
+class ReassignForm(FlaskForm):
+    interviewer_id = SelectField(
+        "New interviewer", coerce=int, validators=[DataRequired("Choose an interviewer.")]
+    )
+    notes = RadioField(
+        "Their notes so far",
+        choices=[
+            ("keep", "Keep them with the current interviewer (read-only)"),
+            ("discard", "Discard them"),
+        ],
+        validators=[Optional()],
+    )
+    confirm_discard = BooleanField("Yes, discard the notes for good")
+
+
+class ConfirmLoopForm(FlaskForm):
+    override_reason = TextAreaField(
+        "Reason to confirm with uncovered competencies", validators=[Length(max=2000)]
+    )
+
+
+class DebriefForm(FlaskForm):
+    starts_at = StringField(
+        "Debrief starts (your time)",
+        validators=[DataRequired("Give the debrief time.")],
+        render_kw={"type": "datetime-local"},
+    )

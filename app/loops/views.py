@@ -1,0 +1,361 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..auth.permissions import can, require
+from ..extensions import db
+from ..library.store import latest_versions
+from ..models import (
+    Candidate,
+    InterviewSession,
+    Loop,
+    Reminder,
+    RubricVersion,
+    ScriptVersion,
+    User,
+)
+from ..notify.calendar import debrief_invite, session_invite
+from ..notify.outbox import debrief_attendees, retry_by_hand
+from ..timefmt import viewer_zone
+from .checks import interviewer_clashes, local_datetime, schedule_warnings
+from .forms import ConfirmLoopForm, DebriefForm, MoveSessionForm, ReassignForm, SessionForm
+from .planning import (
+    CoverageError,
+    NotesDecisionNeeded,
+    PlanningError,
+    cancel_loop,
+    competency_names,
+    confirm_loop,
+    coverage_matrix,
+    move_debrief,
+    move_session,
+    plan_session,
+    reassign_session,
+    start_loop,
+    unpin_debrief,
+)
+
+bp = Blueprint("loops", __name__)
+
+
+def _loop_or_404(loop_id: int) -> Loop:
+    loop = (
+        db.session.execute(
+            select(Loop)
+            .options(
+                joinedload(Loop.candidate),
+                joinedload(Loop.opening),
+                joinedload(Loop.debrief),
+                joinedload(Loop.sessions).options(
+                    joinedload(InterviewSession.interviewer),
+                    joinedload(InterviewSession.script),
+                    joinedload(InterviewSession.rubric),
+                    joinedload(InterviewSession.scorecard),
+                ),
+            )
+            .where(Loop.id == loop_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+    return loop or abort(404)
+
+
+def _session_form(formdata=None) -> SessionForm:
+    form = SessionForm(formdata=formdata)
+    people = db.session.execute(
+        select(User).where(User.active.is_(True)).order_by(User.name)
+    ).scalars()
+    form.interviewer_id.choices = [(0, "Choose…")] + [
+        (u.id, f"{u.name} ({u.email})") for u in people
+    ]
+    scripts = latest_versions(ScriptVersion)
+    rubrics = latest_versions(RubricVersion)
+    form.script_id.choices = [(0, "Choose…")] + [
+        (s.id, f"{s.title} ({s.total_minutes} min)") for s in scripts
+    ]
+    form.rubric_id.choices = [(0, "Choose…")] + [(r.id, r.title) for r in rubrics]
+    form.focus.choices = [
+        (c["key"], f"{c['name']} ({r.title})") for r in rubrics for c in r.competencies
+    ]
+    return form
+
+
+def _planner(loop: Loop, status: int = 200, **forms):
+    names = competency_names()
+    candidate = loop.candidate
+    forms.setdefault("session_form", _session_form())
+    forms.setdefault("confirm_form", ConfirmLoopForm())
+    forms.setdefault("debrief_form", DebriefForm())
+    forms.setdefault("move_form", MoveSessionForm())
+    forms.setdefault("reassign_form", _reassign_form())
+    forms.setdefault("reassigning", None)
+    reminders = (
+        db.session.execute(
+            select(Reminder)
+            .options(joinedload(Reminder.recipient))
+            .where(Reminder.loop_id == loop.id)
+            .order_by(Reminder.due_at, Reminder.id)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "loops/planner.html",
+        hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
+        candidate=candidate,
+        coverage=coverage_matrix(loop, names),
+        warnings=schedule_warnings(candidate, loop.sessions, interviewer_clashes(loop)),
+        reminders=reminders,
+        can_plan=can(current_user, "loop.plan", loop),
+        can_see_status=can(current_user, "loop.view", loop),
+        candidate_zone=candidate.time_zone,
+        **forms,
+    ), status
+
+
+def _reassign_form(formdata=None) -> ReassignForm:
+    form = ReassignForm(formdata=formdata)
+    people = db.session.execute(
+        select(User).where(User.active.is_(True)).order_by(User.name)
+    ).scalars()
+    form.interviewer_id.choices = [(0, "Choose…")] + [(u.id, u.name) for u in people]
+    return form
+
+
+@bp.post("/candidates/<int:candidate_id>/loops")
+@login_required
+def start(candidate_id: int):
+    candidate = db.session.get(Candidate, candidate_id) or abort(404)
+    require("loop.plan", candidate)
+    loop = start_loop(candidate, current_user)
+    db.session.commit()
+    return redirect(url_for("loops.planner", loop_id=loop.id))
+
+
+@bp.get("/loops/<int:loop_id>")
+@login_required
+def planner(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.view", loop)
+    return _planner(loop)
+
+
+def _parse_local(form_field) -> object:
+    try:
+        return local_datetime(form_field.data or "", current_user.time_zone)
+    except ValueError as error:
+        form_field.errors = [*form_field.errors, str(error)]
+        return None
+
+
+@bp.post("/loops/<int:loop_id>/sessions")
+@login_required
+def add(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    form = _session_form(request.form)
+    if form.validate():
+        starts_at = _parse_local(form.starts_at)
+        interviewer = db.session.get(User, form.interviewer_id.data)
+        script = db.session.get(ScriptVersion, form.script_id.data)
+        rubric = db.session.get(RubricVersion, form.rubric_id.data)
+        if starts_at is not None and interviewer and script and rubric:
+            try:
+                plan_session(
+                    loop,
+                    current_user,
+                    interviewer=interviewer,
+                    script=script,
+                    rubric=rubric,
+                    starts_at=starts_at,
+                    focus_competencies=form.focus.data or [],
+                    meeting_url=form.meeting_url.data or "",
+                )
+            except PlanningError as error:
+                db.session.rollback()
+                form.focus.errors = [*form.focus.errors, str(error)]
+            else:
+                db.session.commit()
+                flash("Interview added.", "info")
+                return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
+    return _planner(_loop_or_404(loop_id), 400, session_form=form)
+
+
+def _session_in(loop: Loop, session_id: int) -> InterviewSession:
+    session = next((s for s in loop.sessions if s.id == session_id), None)
+    return session or abort(404)
+
+
+@bp.post("/loops/<int:loop_id>/sessions/<int:session_id>/move")
+@login_required
+def move(loop_id: int, session_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    session = _session_in(loop, session_id)
+    form = MoveSessionForm(request.form)
+    if form.validate():
+        starts_at = _parse_local(form.starts_at)
+        if starts_at is not None:
+            move_session(session, starts_at, current_user)
+            db.session.commit()
+            flash("Interview moved; invitations and reminders follow.", "info")
+            return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
+    flash("Not moved: " + " ".join(form.starts_at.errors), "error")
+    return _planner(loop, 400, move_form=form)
+
+
+@bp.post("/loops/<int:loop_id>/sessions/<int:session_id>/reassign")
+@login_required
+def reassign(loop_id: int, session_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    session = _session_in(loop, session_id)
+    form = _reassign_form(request.form)
+    if form.validate():
+        interviewer = db.session.get(User, form.interviewer_id.data) or abort(400)
+        notes = form.notes.data
+        if notes == "discard" and not form.confirm_discard.data:
+            form.confirm_discard.errors = ["Tick the box to confirm the notes are discarded."]
+        else:
+            try:
+                reassign_session(session, interviewer, current_user, notes)
+            except NotesDecisionNeeded as question:
+                form.notes.errors = [str(question)]
+            else:
+                db.session.commit()
+                flash(f"Interview reassigned to {interviewer.name}.", "info")
+                return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
+    db.session.rollback()
+    return _planner(_loop_or_404(loop_id), 400, reassign_form=form, reassigning=session_id)
+
+
+@bp.post("/loops/<int:loop_id>/confirm")
+@login_required
+def confirm(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    form = ConfirmLoopForm(request.form)
+    if form.validate():
+        try:
+            confirm_loop(loop, current_user, form.override_reason.data or "")
+        except CoverageError as error:
+            form.override_reason.errors = [str(error)]
+        except PlanningError as error:
+            form.override_reason.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash("Loop confirmed: invitations sent, debrief scheduled.", "info")
+            return redirect(url_for("loops.planner", loop_id=loop.id))
+    db.session.rollback()
+    return _planner(_loop_or_404(loop_id), 400, confirm_form=form)
+
+
+@bp.post("/loops/<int:loop_id>/cancel")
+@login_required
+def cancel(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    cancel_loop(loop, current_user)
+    db.session.commit()
+    flash("Loop cancelled; everyone invited gets a cancellation.", "info")
+    return redirect(url_for("loops.planner", loop_id=loop.id))
+
+
+@bp.post("/loops/<int:loop_id>/debrief")
+@login_required
+def debrief(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    if request.form.get("action") == "unpin":
+        unpin_debrief(loop, current_user)
+        db.session.commit()
+        return redirect(url_for("loops.planner", loop_id=loop.id) + "#debrief")
+    form = DebriefForm(request.form)
+    if form.validate():
+        starts_at = _parse_local(form.starts_at)
+        if starts_at is not None:
+            try:
+                move_debrief(loop, starts_at, current_user)
+            except PlanningError as error:
+                form.starts_at.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash("Debrief moved and pinned there.", "info")
+                return redirect(url_for("loops.planner", loop_id=loop.id) + "#debrief")
+    return _planner(loop, 400, debrief_form=form)
+
+
+def _ics(body: bytes, name: str) -> Response:
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/loops/<int:loop_id>/sessions/<int:session_id>/invite.ics")
+@login_required
+def session_ics(loop_id: int, session_id: int):
+    loop = _loop_or_404(loop_id)
+    session = _session_in(loop, session_id)
+    require("session.view", session)
+    method = "CANCEL" if loop.status == "cancelled" else "REQUEST"
+    body = session_invite(
+        session,
+        method,
+        current_app.config["BASE_URL"],
+        current_app.config["MAIL_FROM"],
+        viewer_zone().key,
+    )
+    return _ics(body, f"interview-{session.id}.ics")
+
+
+@bp.get("/loops/<int:loop_id>/debrief.ics")
+@login_required
+def debrief_ics(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.view", loop)
+    if loop.debrief is None:
+        abort(404)
+    method = "CANCEL" if loop.status == "cancelled" else "REQUEST"
+    body = debrief_invite(
+        loop.debrief,
+        debrief_attendees(loop),
+        method,
+        current_app.config["BASE_URL"],
+        current_app.config["MAIL_FROM"],
+        viewer_zone().key,
+    )
+    return _ics(body, f"debrief-{loop.id}.ics")
+
+
+@bp.post("/reminders/<int:reminder_id>/retry")
+@login_required
+def retry(reminder_id: int):
+    reminder = db.session.get(Reminder, reminder_id) or abort(404)
+    loop = db.session.get(Loop, reminder.loop_id) if reminder.loop_id else None
+    require("loop.plan", loop)
+    try:
+        retry_by_hand(reminder)
+    except ValueError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("The delivery will be retried within a few seconds.", "info")
+    if loop is None:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("loops.planner", loop_id=loop.id) + "#deliveries")

@@ -1,0 +1,222 @@
+"""Deliver due reminders exactly once where a mail system allows it.
+
+A run claims due rows by taking a lease (`status='sending'`, `lease_until`, `lease_token`) in
+one conditional UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers),
+commits, sends, then marks each row sent under its lease token. Two dispatchers never claim
+the same row; a dispatcher that dies mid-run leaves leases that expire and are retried. The one
+duplicate no mail system can prevent (the process dying after the SMTP server accepted a mail
+and before the row was marked) carries the same Message-ID, so it is recognisable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import Message
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..models import InterviewSession, Loop, Reminder, ReminderStatus
+from .messages import build_message
+from .transports import Transport, transport_from_config
+
+log = logging.getLogger(__name__)
+
+# Five attempts over about an hour: waits of 1, 5, 15 and 40 minutes between them.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=40))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = timedelta(minutes=2)
+BATCH = 50
+
+
+@dataclass
+class DispatchReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def claim_due(now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> tuple[str, list[int]]:
+    """Take the lease on up to `limit` due reminders; commits. Returns (token, ids)."""
+    token = uuid.uuid4().hex
+    is_due = or_(
+        and_(
+            Reminder.status == ReminderStatus.PENDING,
+            Reminder.due_at <= now,
+            or_(Reminder.retry_at.is_(None), Reminder.retry_at <= now),
+        ),
+        and_(Reminder.status == ReminderStatus.SENDING, Reminder.lease_until < now),
+    )
+    candidates = select(Reminder.id).where(is_due).order_by(Reminder.due_at, Reminder.id)
+    candidates = candidates.limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = (
+        db.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(candidates.scalar_subquery()))
+            .values(
+                status=ReminderStatus.SENDING,
+                lease_until=now + lease,
+                lease_token=token,
+                attempts=Reminder.attempts + 1,
+            )
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    return token, sorted(ids)
+
+
+def _finish(reminder_id: int, token: str, **values) -> bool:
+    """Update a claimed row only while we still hold its lease."""
+    result = db.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.id == reminder_id,
+            Reminder.lease_token == token,
+            Reminder.status == ReminderStatus.SENDING,
+        )
+        .values(lease_until=None, lease_token=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def dispatch_due(
+    now: datetime | None = None,
+    transport: Transport | None = None,
+    limit: int = BATCH,
+    stop: threading.Event | None = None,
+) -> DispatchReport:
+    """Send everything due at `now` (default: the real time), batch by batch. When `stop` is
+    set, finish the mail in hand, hand back the rest of the batch and return."""
+    now = now or utcnow()
+    own_transport = transport is None
+    transport = transport or transport_from_config(current_app.config)
+    report = DispatchReport()
+    try:
+        while not (stop and stop.is_set()):
+            token, ids = claim_due(now, limit)
+            if not ids:
+                break
+            prepared = _prepare(_load(ids), ids)
+            for index, (reminder_id, attempts, message) in enumerate(prepared):
+                if stop and stop.is_set():
+                    _release(ids[index:], token)
+                    return report
+                _deliver(reminder_id, attempts, message, token, now, transport, report)
+            if len(ids) < limit:
+                break
+    finally:
+        if own_transport:
+            transport.close()
+    return report
+
+
+def _release(ids: list[int], token: str) -> None:
+    """Give back claimed rows we will not send now, so a restart needn't wait for the lease."""
+    db.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.id.in_(ids),
+            Reminder.lease_token == token,
+            Reminder.status == ReminderStatus.SENDING,
+        )
+        .values(
+            status=ReminderStatus.PENDING,
+            lease_until=None,
+            lease_token=None,
+            attempts=Reminder.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _load(ids: list[int]) -> dict[int, Reminder]:
+    """The claimed reminders with everything their mails show, in one query."""
+    rows = (
+        db.session.execute(
+            select(Reminder)
+            .options(
+                joinedload(Reminder.recipient),
+                joinedload(Reminder.loop).options(
+                    joinedload(Loop.candidate), joinedload(Loop.opening), joinedload(Loop.debrief)
+                ),
+                joinedload(Reminder.session).options(
+                    joinedload(InterviewSession.interviewer), joinedload(InterviewSession.script)
+                ),
+            )
+            .where(Reminder.id.in_(ids))
+        )
+        .unique()
+        .scalars()
+    )
+    return {row.id: row for row in rows}
+
+
+def _prepare(batch: dict[int, Reminder], ids: list[int]):
+    """Build every mail of the batch while its rows are loaded, then end the read: each send
+    is followed by its own commit, which would otherwise expire and reload rows one by one."""
+    prepared = []
+    for reminder_id in ids:
+        reminder = batch[reminder_id]
+        try:
+            message: Message | Exception = build_message(reminder, current_app.config)
+        except Exception as error:  # noqa: BLE001  (a broken mail is retried, not fatal)
+            message = error
+        prepared.append((reminder_id, reminder.attempts, message))
+    db.session.commit()
+    return prepared
+
+
+def _deliver(
+    reminder_id: int,
+    attempts: int,
+    message: Message | Exception,
+    token: str,
+    now: datetime,
+    transport: Transport,
+    report: DispatchReport,
+) -> None:
+    try:
+        if isinstance(message, Exception):
+            raise message
+        transport.send(message)
+    except Exception as error:  # noqa: BLE001  (any failure: keep the row, retry later)
+        detail = f"{type(error).__name__}: {error}"[:500]
+        if attempts >= MAX_ATTEMPTS:
+            _finish(reminder_id, token, status=ReminderStatus.FAILED, last_error=detail)
+            report.failed.append(reminder_id)
+            log.error(
+                "reminder %s failed for good after %s attempts: %s", reminder_id, attempts, detail
+            )
+        else:
+            _finish(
+                reminder_id,
+                token,
+                status=ReminderStatus.PENDING,
+                last_error=detail,
+                retry_at=now + BACKOFF[attempts - 1],
+            )
+            report.retrying.append(reminder_id)
+            log.warning(
+                "reminder %s attempt %s failed, will retry: %s", reminder_id, attempts, detail
+            )
+        return
+    if _finish(reminder_id, token, status=ReminderStatus.SENT, sent_at=utcnow(), last_error=None):
+        report.sent.append(reminder_id)
+    else:  # our lease expired and someone else took it over: their run will mark it
+        log.warning("reminder %s sent but its lease had been taken over", reminder_id)

@@ -1,0 +1,221 @@
+"""The outbox: reminders are rows written in the same transaction as the change that causes
+them. `sync_loop_reminders` derives the reminders a loop should have from its current state
+and reconciles the rows with it, so confirming, moving, submitting and cancelling all go
+through one rule instead of hand-written special cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..models import (
+    Debrief,
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    Reminder,
+    ReminderStatus,
+    User,
+)
+
+NAG_BEFORE_DEBRIEF = timedelta(minutes=30)
+MERGE_WINDOW = timedelta(minutes=15)
+DEBRIEF_SOON = timedelta(minutes=10)
+
+# Reminders derived from a loop's state (reconciled); invitations and one-off mails are not.
+DERIVED_KINDS = ("scorecard_due", "scorecard_nag", "ready_for_debrief", "debrief_soon")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    kind: str
+    slot: str
+    recipient: User
+    due_at: datetime
+    session_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def dedupe_key(slot: str, due_at: datetime, extra: str = "") -> str:
+    """Unique per reminder and safe as the local part of a Message-ID."""
+    return f"{slot}.{_stamp(due_at)}{extra}"
+
+
+def debrief_attendees(loop: Loop) -> list[User]:
+    """The panel (current interviewers) and the opening's hiring manager, each once."""
+    people: dict[int, User] = {}
+    for session in loop.sessions:
+        if session.scorecard is not None:
+            people.setdefault(session.interviewer_id, session.interviewer)
+    manager = loop.opening.hiring_manager
+    people.setdefault(manager.id, manager)
+    return list(people.values())
+
+
+def wanted_reminders(loop: Loop) -> list[Wanted]:
+    """What a loop should have pending right now, from its state alone."""
+    debrief: Debrief | None = loop.debrief
+    if loop.status != LoopStatus.CONFIRMED or debrief is None:
+        return []
+    wanted: list[Wanted] = []
+    cards = [s.scorecard for s in loop.sessions if s.scorecard is not None]
+    for session in loop.sessions:
+        card = session.scorecard
+        if card is None or card.is_submitted:
+            continue
+        base = f"s{session.id}.u{session.interviewer_id}"
+        nag_at = debrief.starts_at - NAG_BEFORE_DEBRIEF
+        # A nag within a quarter of an hour of the due mail becomes part of it: one mail.
+        merged = abs(nag_at - session.ends_at) <= MERGE_WINDOW
+        wanted.append(
+            Wanted(
+                "scorecard_due",
+                f"due.{base}",
+                session.interviewer,
+                session.ends_at,
+                session.id,
+                {"with_nag": merged},
+            )
+        )
+        if not merged:
+            wanted.append(
+                Wanted("scorecard_nag", f"nag.{base}", session.interviewer, nag_at, session.id)
+            )
+    for person in debrief_attendees(loop):
+        wanted.append(
+            Wanted(
+                "debrief_soon",
+                f"soon.d{debrief.id}.u{person.id}",
+                person,
+                debrief.starts_at - DEBRIEF_SOON,
+            )
+        )
+    if cards and all(card.is_submitted for card in cards):
+        manager = loop.opening.hiring_manager
+        last = max(card.submitted_at for card in cards)
+        wanted.append(Wanted("ready_for_debrief", f"ready.l{loop.id}.u{manager.id}", manager, last))
+    return wanted
+
+
+def sync_loop_reminders(loop: Loop) -> None:
+    """Create, move or cancel the loop's derived reminders to match `wanted_reminders`.
+    Flushes; the caller commits with the change that caused it."""
+    rows = (
+        db.session.execute(
+            select(Reminder)
+            .where(Reminder.loop_id == loop.id, Reminder.kind.in_(DERIVED_KINDS))
+            .order_by(Reminder.id)
+        )
+        .scalars()
+        .all()
+    )
+    latest: dict[str, Reminder] = {}
+    for row in rows:
+        latest[row.slot] = row  # ordered by id: the last one wins
+    wanted = {w.slot: w for w in wanted_reminders(loop)}
+    for slot, want in wanted.items():
+        row = latest.get(slot)
+        if row is None or (row.status == ReminderStatus.SENT and row.due_at != want.due_at):
+            _insert(loop, want)
+        elif row.status in (
+            ReminderStatus.PENDING,
+            ReminderStatus.FAILED,
+            ReminderStatus.CANCELLED,
+        ):
+            if row.due_at != want.due_at or row.status != ReminderStatus.PENDING:
+                _reset(row, want)
+            row.payload = want.payload or {}
+        # SENT at the same time, or SENDING right now: nothing to do.
+    for slot, row in latest.items():
+        if slot not in wanted and row.status in (ReminderStatus.PENDING, ReminderStatus.FAILED):
+            row.status = ReminderStatus.CANCELLED
+    db.session.flush()
+
+
+def _insert(loop: Loop, want: Wanted) -> None:
+    key = dedupe_key(want.slot, want.due_at)
+    taken = db.session.execute(select(Reminder.id).where(Reminder.dedupe_key == key)).first()
+    if taken:  # moved back to a time it was already sent for: still a distinct reminder
+        key = dedupe_key(want.slot, want.due_at, f".r{utcnow():%H%M%S%f}")
+    db.session.add(
+        Reminder(
+            kind=want.kind,
+            slot=want.slot,
+            dedupe_key=key,
+            recipient_id=want.recipient.id,
+            recipient_email=want.recipient.email,
+            loop_id=loop.id,
+            session_id=want.session_id,
+            due_at=want.due_at,
+            payload=want.payload or {},
+        )
+    )
+
+
+def _reset(row: Reminder, want: Wanted) -> None:
+    row.due_at = want.due_at
+    row.dedupe_key = dedupe_key(want.slot, want.due_at, f".v{row.id}")
+    row.status = ReminderStatus.PENDING
+    row.attempts = 0
+    row.retry_at = None
+    row.last_error = None
+    row.lease_until = None
+    row.lease_token = None
+
+
+def queue_mail(
+    kind: str,
+    recipient: User,
+    key: str,
+    *,
+    loop: Loop | None = None,
+    session: InterviewSession | None = None,
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> Reminder:
+    """A one-off mail (an invitation, an update, a decision), sent by the dispatcher."""
+    due_at = due_at or utcnow()
+    reminder = Reminder(
+        kind=kind,
+        slot=key,
+        dedupe_key=key,
+        recipient_id=recipient.id,
+        recipient_email=recipient.email,
+        loop_id=loop.id if loop else None,
+        session_id=session.id if session else None,
+        due_at=due_at,
+        payload=payload or {},
+    )
+    db.session.add(reminder)
+    return reminder
+
+
+def cancel_loop_mail(loop: Loop) -> None:
+    """Cancelling a loop cancels everything it still had to send."""
+    for row in db.session.execute(
+        select(Reminder).where(
+            Reminder.loop_id == loop.id,
+            Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.FAILED]),
+        )
+    ).scalars():
+        row.status = ReminderStatus.CANCELLED
+    db.session.flush()
+
+
+def retry_by_hand(reminder: Reminder) -> None:
+    """A coordinator retries a failed delivery: it goes out on the next dispatcher run."""
+    if reminder.status != ReminderStatus.FAILED:
+        raise ValueError("Only a failed delivery can be retried.")
+    reminder.status = ReminderStatus.PENDING
+    reminder.attempts = 0
+    reminder.retry_at = None
+    db.session.flush()

@@ -1,0 +1,65 @@
+"""The scheduler process: `flask scheduler run`.
+
+Never started by create_app(): every gunicorn worker and the reloader's parent would each run
+one and send every reminder several times. One blocking APScheduler with one idempotent
+interval job that polls the outbox; the outbox rows, not APScheduler's job store, are the
+source of truth, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def run_scheduler(app: Flask, interval_seconds: float) -> None:
+    scheduler = BlockingScheduler(timezone=UTC)
+    stopping = threading.Event()
+
+    def dispatch_job() -> None:
+        from .dispatcher import dispatch_due
+
+        # Jobs run on pool threads: each run gets its own app context (and DB session).
+        with app.app_context():
+            try:
+                report = dispatch_due(stop=stopping)
+            except Exception:  # noqa: BLE001  (log and try again next interval)
+                log.exception("dispatcher run failed")
+                return
+            if report.sent or report.retrying or report.failed:
+                log.info(
+                    "dispatched: %s sent, %s to retry, %s failed",
+                    len(report.sent),
+                    len(report.retrying),
+                    len(report.failed),
+                )
+
+    scheduler.add_job(
+        dispatch_job,
+        "interval",
+        seconds=interval_seconds,
+        id="dispatch-reminders",
+        next_run_time=datetime.now(UTC),  # first run at start, not one interval later
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+    def stop(signum, frame) -> None:
+        log.info("stopping the scheduler (signal %s)", signum)
+        stopping.set()  # the running dispatch finishes the mail in hand and returns
+        scheduler.shutdown(wait=False)
+
+    # APScheduler installs no handlers of its own: stop cleanly on SIGTERM and Ctrl-C.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started: dispatching reminders every %s s", interval_seconds)
+    scheduler.start()
+    log.info("scheduler stopped")

@@ -1,0 +1,94 @@
+"""In real Chromium: a coordinator plans a loop, sees the coverage matrix and a warning, fixes
+both, confirms, finds the debrief right after the last interview and downloads the invite."""
+
+from __future__ import annotations
+
+import icalendar
+from playwright.sync_api import Page, expect
+
+from app.extensions import db
+from app.loops.planning import start_loop
+from app.models import Candidate
+
+from .test_interview_journey import sign_in
+
+
+def add_interview(
+    page: Page, interviewer: str, script: str, rubric: str, start: str, focus: list[str]
+) -> None:
+    form = page.locator("#add-session")
+    form.get_by_label("Interviewer").select_option(label=interviewer)
+    form.get_by_label("Script").select_option(label=script)
+    form.get_by_label("Rubric").select_option(label=rubric)
+    form.get_by_label("Starts at (your time)").fill(start)
+    for name in focus:
+        form.get_by_label(name, exact=False).first.check()
+    form.get_by_role("button", name="Add interview").click()
+    expect(page.get_by_text("Interview added.")).to_be_visible()
+
+
+def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Page, tmp_path):
+    candidate = Candidate(
+        opening=demo.opening,
+        name="Sam Okoro",
+        email="sam@example.org",
+        time_zone="America/New_York",
+    )
+    db.session.add(candidate)
+    db.session.flush()
+    loop = start_loop(candidate, demo.users["coordinator"])
+    db.session.commit()
+
+    sign_in(page, live_server, "coordinator@example.com")  # Cole works in Europe/London
+    page.goto(f"{live_server}/loops/{loop.id}")
+    expect(page.get_by_role("heading", name="Loop for Sam Okoro")).to_be_visible()
+
+    # 22:00 in London is 17:00 in New York: past the candidate's working day.
+    add_interview(
+        page,
+        "Priya Raman (priya@example.com)",
+        "45-minute staged interview (45 min)",
+        "Backend engineer",
+        "2030-06-03T22:00",
+        [
+            "API and interface design",
+            "Data modelling and storage",
+            "Running software in production",
+        ],
+    )
+    warnings = page.locator(".warnings")
+    expect(warnings).to_contain_text("Mon 03 Jun 17:00–17:45 candidate time (America/New_York)")
+    expect(page.locator("tr[data-competency=architecture-tradeoffs]")).to_contain_text("No owner")
+
+    # Fix the time: 15:00 London is 10:00 in New York.
+    page.locator("#sessions details summary", has_text="Move this interview").first.click()
+    page.locator("#sessions input[type=datetime-local]").first.fill("2030-06-03T15:00")
+    page.get_by_role("button", name="Move", exact=True).first.click()
+    expect(page.locator(".warnings")).to_have_count(0)
+
+    add_interview(
+        page,
+        "Tomás Ortega (tomas@example.com)",
+        "60-minute system design interview (60 min)",
+        "System design",
+        "2030-06-03T17:00",
+        ["Architecture and trade-offs", "Reliability and failure modes"],
+    )
+    expect(page.locator("tr.uncovered")).to_have_count(0)
+
+    page.get_by_role("button", name="Confirm loop").click()
+    expect(page.get_by_text("Loop confirmed: invitations sent, debrief scheduled.")).to_be_visible()
+    # Tomás's hour ends at 18:00 London; the debrief follows 30 minutes later.
+    expect(page.locator(".debrief-time")).to_contain_text("Mon 03 Jun 18:30–19:00")
+    expect(page.locator(".deliveries")).to_contain_text("Session invite")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the debrief invite (.ics)").click()
+    path = tmp_path / "debrief.ics"
+    download.value.save_as(path)
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert str(event["SUMMARY"]) == "Debrief: Sam Okoro (Senior Backend Engineer)"
+    start = event.decoded("DTSTART")
+    assert str(start.tzinfo) == "Europe/London" and start.strftime("%H:%M") == "18:30"

@@ -1,0 +1,194 @@
+"""Planning a loop: coverage, confirmation, the prompt debrief, moves, reassignment, and the
+reminders each change writes in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.loops.planning import (
+    CoverageError,
+    NotesDecisionNeeded,
+    cancel_loop,
+    confirm_loop,
+    coverage_matrix,
+    move_session,
+    plan_session,
+    reassign_session,
+    start_loop,
+)
+from app.models import Candidate, Reminder, Scorecard
+
+
+@pytest.fixture
+def planned(demo):
+    """A new candidate's loop with two sessions next Monday, not yet confirmed."""
+    opening = demo.opening
+    candidate = Candidate(
+        opening=opening, name="Ines Duarte", email="ines@example.org", time_zone="Europe/Lisbon"
+    )
+    db.session.add(candidate)
+    db.session.flush()
+    coordinator = demo.users["coordinator"]
+    loop = start_loop(candidate, coordinator)
+    template = opening.candidates[0].loops[0].sessions
+    monday = datetime(2030, 6, 3, 9, 0, tzinfo=UTC)
+    first = plan_session(
+        loop,
+        coordinator,
+        interviewer=demo.users["priya"],
+        script=template[0].script,
+        rubric=template[0].rubric,
+        starts_at=monday,
+        focus_competencies=["api-design", "data-modelling", "production-operations"],
+    )
+    second = plan_session(
+        loop,
+        coordinator,
+        interviewer=demo.users["tomas"],
+        script=template[1].script,
+        rubric=template[1].rubric,
+        starts_at=monday + timedelta(hours=2),
+        focus_competencies=["architecture-tradeoffs"],
+    )
+    db.session.refresh(loop)
+    return demo, loop, first, second
+
+
+def reminders(loop, **filters) -> list[Reminder]:
+    query = select(Reminder).where(Reminder.loop_id == loop.id)
+    for name, value in filters.items():
+        query = query.where(getattr(Reminder, name) == value)
+    return list(db.session.execute(query.order_by(Reminder.id)).scalars())
+
+
+def test_a_draft_scorecard_exists_from_the_moment_a_session_is_planned(planned) -> None:
+    _, loop, first, second = planned
+    assert (
+        first.scorecard.status == "draft" and first.scorecard.interviewer_id == first.interviewer_id
+    )
+    assert second.scorecard is not None
+
+
+def test_coverage_matrix_names_the_owner_of_each_competency(planned) -> None:
+    _, loop, first, second = planned
+    rows = {row.key: row for row in coverage_matrix(loop)}
+    assert rows["api-design"].owners == (first.id,)
+    assert rows["architecture-tradeoffs"].owners == (second.id,)
+    assert rows["reliability-failure-modes"].owners == ()
+    assert rows["reliability-failure-modes"].name == "Reliability and failure modes"
+
+
+def test_confirming_with_an_uncovered_competency_needs_a_reason(planned) -> None:
+    demo, loop, *_ = planned
+    with pytest.raises(CoverageError, match="No interview owns reliability-failure-modes"):
+        confirm_loop(loop, demo.users["coordinator"])
+    assert loop.status == "planning"
+    confirm_loop(loop, demo.users["coordinator"], "Covered in the reference call.")
+    assert loop.status == "confirmed"
+    assert loop.coverage_override_reason == "Covered in the reference call."
+
+
+def test_confirming_places_the_debrief_after_the_last_session_and_writes_reminders(planned) -> None:
+    demo, loop, first, second = planned
+    debrief = confirm_loop(loop, demo.users["coordinator"], "ok")
+    assert debrief.starts_at == second.ends_at + timedelta(minutes=30)
+    assert debrief.ends_at - debrief.starts_at == timedelta(minutes=30)
+    kinds = sorted(r.kind for r in reminders(loop, status="pending"))
+    # Invites: two sessions, the debrief to three attendees (two interviewers + the manager);
+    # due mails for both; Priya's nag separately (her session ends long before the debrief);
+    # Tomás's nag merges into his due mail (the debrief is 30 minutes after his session).
+    assert kinds == sorted(
+        ["session_invite"] * 2
+        + ["debrief_invite"] * 3
+        + ["scorecard_due"] * 2
+        + ["scorecard_nag"]
+        + ["debrief_soon"] * 3
+    )
+    (tomas_due,) = reminders(loop, kind="scorecard_due", session_id=second.id)
+    assert tomas_due.payload == {"with_nag": True} and tomas_due.due_at == second.ends_at
+    (nag,) = reminders(loop, kind="scorecard_nag")
+    assert nag.session_id == first.id and nag.due_at == debrief.starts_at - timedelta(minutes=30)
+
+
+def test_moving_a_session_moves_the_debrief_and_its_reminders(planned) -> None:
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    debrief = confirm_loop(loop, coordinator, "ok")
+    (due,) = reminders(loop, kind="scorecard_due", session_id=second.id)
+    move_session(second, second.starts_at + timedelta(hours=1), coordinator)
+    db.session.refresh(due)
+    assert due.status == "pending" and due.due_at == second.ends_at
+    assert debrief.starts_at == second.ends_at + timedelta(minutes=30)
+    assert second.invite_sequence == 1 and debrief.invite_sequence == 1
+    assert [r.recipient.email for r in reminders(loop, kind="session_update")] == [
+        "tomas@example.com"
+    ]
+    assert len(reminders(loop, kind="debrief_update")) == 3
+    soon = reminders(loop, kind="debrief_soon", status="pending")
+    assert {r.due_at for r in soon} == {debrief.starts_at - timedelta(minutes=10)}
+
+
+def test_a_pinned_debrief_stays_put(planned) -> None:
+    demo, loop, first, second = planned
+    debrief = confirm_loop(loop, demo.users["coordinator"], "ok")
+    debrief.pinned = True
+    before = debrief.starts_at
+    move_session(first, first.starts_at + timedelta(minutes=30), demo.users["coordinator"])
+    assert debrief.starts_at == before
+
+
+def test_submitting_cancels_nags_and_the_last_one_tells_the_manager(planned) -> None:
+    from app.interviews.scorecards import submit_scorecard
+
+    demo, loop, first, second = planned
+    confirm_loop(loop, demo.users["coordinator"], "ok")
+    for session in (first, second):
+        card = session.scorecard
+        card.recommendation = "yes"
+        card.ratings = {
+            k: {"level": 3, "evidence": "x" * 60, "not_assessed": False, "reason": ""}
+            for k in session.focus_competencies
+        }
+        assert submit_scorecard(session.interviewer, card, 40) == {}
+    assert reminders(loop, kind="scorecard_nag", status="pending") == []
+    assert reminders(loop, kind="scorecard_due", status="pending") == []
+    (ready,) = reminders(loop, kind="ready_for_debrief")
+    assert ready.recipient.email == "manager@example.com" and ready.status == "pending"
+
+
+def test_cancelling_a_loop_cancels_every_reminder_and_sends_cancellations(planned) -> None:
+    demo, loop, *_ = planned
+    confirm_loop(loop, demo.users["coordinator"], "ok")
+    cancel_loop(loop, demo.users["coordinator"])
+    pending = reminders(loop, status="pending")
+    assert sorted(r.kind for r in pending) == ["debrief_cancel"] * 3 + ["session_cancel"] * 2
+    assert all(r.status == "cancelled" for r in reminders(loop, kind="scorecard_due"))
+
+
+def test_reassigning_asks_about_notes_and_keeps_them_with_the_old_interviewer(planned) -> None:
+    demo, loop, first, _ = planned
+    coordinator = demo.users["coordinator"]
+    old_card = first.scorecard
+    old_card.stage_notes = {"pitch": "Already started"}
+    db.session.flush()
+    with pytest.raises(NotesDecisionNeeded, match="Priya Raman has already written notes"):
+        reassign_session(first, demo.users["kwame"], coordinator)
+    reassign_session(first, demo.users["kwame"], coordinator, notes="keep")
+    db.session.refresh(first)
+    assert first.interviewer.email == "kwame@example.com"
+    assert first.scorecard.interviewer.email == "kwame@example.com"
+    kept = db.session.get(Scorecard, old_card.id)
+    assert kept.retired_at is not None and kept.stage_notes == {"pitch": "Already started"}
+
+
+def test_reassigning_can_discard_notes(planned) -> None:
+    demo, loop, first, _ = planned
+    old_id = first.scorecard.id
+    first.scorecard.summary = "to be thrown away"
+    db.session.flush()
+    reassign_session(first, demo.users["kwame"], demo.users["coordinator"], notes="discard")
+    assert db.session.get(Scorecard, old_id) is None

@@ -1,0 +1,83 @@
+"""A real SMTP server on loopback (aiosmtpd) that records what it accepts."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+import time
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """Every message the server accepted, parsed, with its envelope recipients."""
+
+    def __init__(self, delay: float = 0.0):
+        self.received: list[tuple[list[str], Message, float]] = []
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            time.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.received.append((list(envelope.rcpt_tos), message, time.time()))
+        return "250 Message accepted"
+
+    @property
+    def messages(self) -> list[Message]:
+        with self.lock:
+            return [m for _, m, _ in self.received]
+
+    def by_subject(self, fragment: str) -> list[Message]:
+        return [m for m in self.messages if fragment in m["Subject"]]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if len(self.received) >= count:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} messages, got {len(self.received)}")
+
+
+class SmtpServer:
+    def __init__(self, inbox: Inbox):
+        self.inbox = inbox
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(app):
+    inbox = Inbox()
+    server = SmtpServer(inbox)
+    server.start()
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_STARTTLS=False,
+        BASE_URL="https://hiring.example.com",
+    )
+    yield server
+    server.stop()

@@ -1,0 +1,131 @@
+"""The dispatcher as real processes: restarted mid-run, and two of them racing over one
+database (SQLite file or PostgreSQL). Every reminder reaches the SMTP server exactly once."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import Reminder
+from app.notify.outbox import queue_mail
+
+from ..interviews.gunicorn_server import ROOT, server_environment
+from .conftest import Inbox, SmtpServer
+
+
+def flask_process(database_url: str, instance_dir: Path, smtp_port: int, *args: str):
+    env = server_environment(database_url, instance_dir)
+    env.update(
+        FLASK_APP="app",
+        LOOPKIT_SMTP_HOST="127.0.0.1",
+        LOOPKIT_SMTP_PORT=str(smtp_port),
+        LOOPKIT_SMTP_STARTTLS="false",
+        LOOPKIT_DISPATCH_INTERVAL_SECONDS="0.2",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def queue_due(demo, count: int) -> None:
+    """`count` reminders due a minute ago, for a spread of recipients."""
+    people = list(demo.users.values())
+    loop = demo.opening.candidates[0].loops[0]
+    due = utcnow() - timedelta(minutes=1)
+    for n in range(count):
+        queue_mail("ready_for_debrief", people[n % len(people)], f"race.{n}", loop=loop, due_at=due)
+    db.session.commit()
+
+
+def sent_count() -> int:
+    db.session.expire_all()
+    count = db.session.execute(
+        select(func.count(Reminder.id)).where(Reminder.status == "sent")
+    ).scalar_one()
+    db.session.commit()
+    return count
+
+
+def assert_each_once(inbox: Inbox, expected: int) -> None:
+    ids = Counter(m["Message-ID"] for m in inbox.messages)
+    duplicates = {k: v for k, v in ids.items() if v > 1}
+    assert duplicates == {}
+    assert len(ids) == expected
+
+
+@pytest.fixture
+def slow_smtp():
+    inbox = Inbox(delay=0.01)
+    server = SmtpServer(inbox)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_restarted_dispatcher_sends_each_pending_reminder_once(
+    app, demo, database_url, instance_dir, slow_smtp
+) -> None:
+    queue_due(demo, 60)
+    first = flask_process(database_url, instance_dir, slow_smtp.port, "scheduler", "run")
+    try:
+        try:
+            slow_smtp.inbox.wait_for(10)
+        except AssertionError:
+            first.terminate()
+            raise AssertionError(first.communicate(timeout=10)[0]) from None
+    finally:
+        first.send_signal(signal.SIGTERM)  # stopped mid-run, as a deploy would
+        output, _ = first.communicate(timeout=30)
+    assert first.returncode == 0, output
+    assert "stopping the scheduler" in output
+    assert 10 <= sent_count() < 60, "the first run was interrupted with reminders still due"
+
+    second = flask_process(database_url, instance_dir, slow_smtp.port, "scheduler", "run")
+    try:
+        slow_smtp.inbox.wait_for(60)
+        deadline = time.time() + 20
+        while sent_count() < 60 and time.time() < deadline:
+            time.sleep(0.1)
+    finally:
+        second.send_signal(signal.SIGINT)  # Ctrl-C stops it cleanly too
+        output, _ = second.communicate(timeout=30)
+    assert second.returncode == 0, output
+    assert sent_count() == 60
+    assert_each_once(slow_smtp.inbox, 60)
+
+
+def test_two_dispatchers_share_500_reminders_without_sending_any_twice(
+    app, demo, database_url, instance_dir
+) -> None:
+    inbox = Inbox()
+    server = SmtpServer(inbox)
+    server.start()
+    try:
+        queue_due(demo, 500)
+        racers = [
+            flask_process(database_url, instance_dir, server.port, "reminders", "dispatch")
+            for _ in range(2)
+        ]
+        outputs = [racer.communicate(timeout=120)[0] for racer in racers]
+        assert [r.returncode for r in racers] == [0, 0], outputs
+        sent_by_each = [int(out.strip().splitlines()[-1].split()[0]) for out in outputs]
+        assert sum(sent_by_each) == 500, outputs
+        assert sent_count() == 500
+        assert_each_once(inbox, 500)
+    finally:
+        server.stop()
