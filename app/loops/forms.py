@@ -11,6 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -57,8 +58,8 @@ class ReassignForm(FlaskForm):
     notes = RadioField(
         "Their notes so far",
         choices=[
-            ("keep", "Keep them with the current interviewer (read-only)"),
-            ("discard", "Discard them"),
+            SelectChoice("keep", "Keep them with the current interviewer (read-only)"),
+            SelectChoice("discard", "Discard them"),
         ],
         validators=[Optional()],
     )

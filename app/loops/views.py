@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import can, require
 from ..extensions import db
@@ -132,7 +133,9 @@ def _reassign_form(formdata=None) -> ReassignForm:
     people = db.session.execute(
         select(User).where(User.active.is_(True)).order_by(User.name)
     ).scalars()
-    form.interviewer_id.choices = [(0, "Choose…")] + [(u.id, u.name) for u in people]
+    form.interviewer_id.choices = [SelectChoice("0", "Choose…")] + [
+        SelectChoice(str(u.id), u.name) for u in people
+    ]
     return form
 
 

@@ -175,6 +175,7 @@ def candidate(candidate_id: int):
         candidate=candidate,
         loops=[loop for loop in loops if can(current_user, "loop.view", loop)],
         may_manage=can(current_user, "candidate.manage", candidate),
+        may_plan=can(current_user, "loop.plan", candidate),
     )
 
 

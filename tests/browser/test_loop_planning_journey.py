@@ -7,7 +7,6 @@ import icalendar
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
-from app.loops.planning import start_loop
 from app.models import Candidate
 
 from .test_interview_journey import sign_in
@@ -35,12 +34,11 @@ def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Pa
         time_zone="America/New_York",
     )
     db.session.add(candidate)
-    db.session.flush()
-    loop = start_loop(candidate, demo.users["coordinator"])
     db.session.commit()
 
     sign_in(page, live_server, "coordinator@example.com")  # Cole works in Europe/London
-    page.goto(f"{live_server}/loops/{loop.id}")
+    page.goto(f"{live_server}/candidates/{candidate.id}")
+    page.get_by_role("button", name="Plan a loop").click()
     expect(page.get_by_role("heading", name="Loop for Sam Okoro")).to_be_visible()
 
     # 22:00 in London is 17:00 in New York: past the candidate's working day.
