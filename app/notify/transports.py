@@ -20,8 +20,10 @@ class Transport(Protocol):
 class MaildirTransport:
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(str(self.directory), create=True)
+        for sub in ("tmp", "new", "cur"):  # a folder made by hand may lack them
+            (self.directory / sub).mkdir(exist_ok=True)
 
     def send(self, message: Message) -> None:
         self.box.add(message)

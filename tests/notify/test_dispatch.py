@@ -170,3 +170,21 @@ def test_smtp_down_then_back_retries_and_loses_nothing(app, planned, smtp) -> No
     report = dispatch_due(now)
     assert sorted(report.sent) == sorted(due)
     assert len(smtp.inbox.messages) == len(due)
+
+
+def test_without_smtp_mail_lands_in_the_maildir(app, planned, tmp_path) -> None:  # noqa: F811
+    import email.header
+    import mailbox
+
+    demo, loop, *_ = planned
+    app.config.update(SMTP_HOST="", MAILDIR=str(tmp_path / "mail"))
+    confirm_loop(loop, demo.users["coordinator"], "ok")
+    db.session.commit()
+    report = dispatch_due(later())
+    box = mailbox.Maildir(str(tmp_path / "mail"), create=False)
+    subjects = sorted(
+        str(email.header.make_header(email.header.decode_header(message["Subject"])))
+        for message in box
+    )
+    assert len(subjects) == len(report.sent) > 0
+    assert any(s.startswith("Interview: Ines Duarte") for s in subjects)
