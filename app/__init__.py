@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import database, errors, security, timefmt
     from .auth import init_app as init_auth
+    from .debriefs import init_app as init_debriefs
     from .interviews import init_app as init_interviews
     from .library import init_app as init_library
     from .loops import init_app as init_loops
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_library(app)
     init_interviews(app)
     init_loops(app)
+    init_debriefs(app)
     init_notify(app)
     init_openings(app)
     init_main(app)

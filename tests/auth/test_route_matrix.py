@@ -161,6 +161,12 @@ ROUTES = {
         case(LOOP, only("admin", "coordinator", "hiring_manager", "interviewer", "panel_done"))
     ],
     ("loops.retry", "POST"): [case(FAILED_REMINDER, only("admin", "coordinator", ok=302))],
+    # The debrief: the opening's manager and admins; a panel member once their own is in.
+    ("debriefs.debrief", "GET"): [case(LOOP, only("admin", "hiring_manager", "panel_done"))],
+    ("debriefs.decide", "POST"): [case(LOOP, only("admin", "hiring_manager", ok=400))],
+    # Reopening is for admins alone, and needs a reason (none given here).
+    ("debriefs.reopen", "POST"): [case(LOOP, only("admin", ok=400))],
+    ("debriefs.chase", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "hiring_manager", ok=302))],
     # Openings and candidates. The demo opening is Maya's; Lena (on the demo loop) is seen by
     # her panel, Arjun (no loop yet) only by those who manage the opening. An empty form comes
     # back with its errors (400) to those allowed to post it.

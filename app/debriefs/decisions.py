@@ -1,0 +1,118 @@
+"""The decision: hire or no hire, with a rationale, recorded, audited and announced."""
+
+from __future__ import annotations
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..models import (
+    CandidateStatus,
+    Decision,
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    Role,
+    User,
+    record_audit,
+)
+from ..notify.outbox import debrief_attendees, queue_mail, sync_loop_reminders
+
+MIN_RATIONALE = 20
+
+
+class DecisionError(ValueError):
+    """The decision cannot be recorded as asked; `field` says which input to fix."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> None:
+    """Hire or no hire; there is no "another round". Flushes; the caller commits."""
+    if decision not in {d.value for d in Decision}:
+        raise DecisionError("decision", "Choose hire or no hire: a debrief ends in one of them.")
+    rationale = (rationale or "").strip()
+    if len(rationale) < MIN_RATIONALE:
+        raise DecisionError(
+            "rationale",
+            f"Give the reasons in at least {MIN_RATIONALE} characters: they go on the record "
+            "and into the packet.",
+        )
+    debrief = loop.debrief
+    if debrief is None:
+        raise DecisionError("decision", "Confirm the loop first: it has no debrief yet.")
+    if debrief.decision is not None:
+        raise DecisionError("decision", "Already decided. An admin can reopen it with a reason.")
+    debrief.decision = decision
+    debrief.rationale = rationale
+    debrief.decided_by_id = user.id
+    debrief.decided_at = utcnow()
+    loop.status = LoopStatus.DECIDED
+    loop.candidate.status = (
+        CandidateStatus.HIRED if decision == Decision.HIRE else CandidateStatus.NOT_HIRED
+    )
+    db.session.flush()
+    record_audit(user, "debrief.decided", debrief, decision=decision, rationale=rationale)
+    sync_loop_reminders(loop)  # nags and "debrief soon" have nothing left to do
+    for person in debrief_attendees(loop):
+        queue_mail(
+            "decision_made",
+            person,
+            f"decided.d{debrief.id}.u{person.id}.{decision}.{debrief.decided_at:%Y%m%dT%H%M%S}",
+            loop=loop,
+        )
+    _request_packet(loop)
+
+
+def reopen_decision(loop: Loop, user: User, reason: str) -> None:
+    """Only an admin, and only with a reason; the earlier decision stays in the audit trail."""
+    if user.role != Role.ADMIN:
+        raise DecisionError("reason", "Only an admin can reopen a decision.")
+    if not (reason or "").strip():
+        raise DecisionError("reason", "Say why the decision is reopened.")
+    debrief = loop.debrief
+    if debrief is None or debrief.decision is None:
+        raise DecisionError("reason", "There is no decision to reopen.")
+    record_audit(
+        user,
+        "debrief.reopened",
+        debrief,
+        reason=reason.strip(),
+        earlier_decision=debrief.decision,
+        earlier_rationale=debrief.rationale,
+        earlier_decided_by=debrief.decided_by_id,
+    )
+    debrief.decision = None
+    debrief.rationale = None
+    debrief.decided_by_id = None
+    debrief.decided_at = None
+    loop.status = LoopStatus.CONFIRMED
+    loop.candidate.status = CandidateStatus.ACTIVE
+    db.session.flush()
+    sync_loop_reminders(loop)
+    _request_packet(loop)
+
+
+def chase_scorecard(session: InterviewSession, user: User) -> None:
+    """The "remind now" button on the debrief page for a scorecard still missing."""
+    card = session.scorecard
+    if card is None or card.is_submitted:
+        raise DecisionError("session", "That scorecard is already in.")
+    moment = utcnow()
+    queue_mail(
+        "scorecard_chase",
+        session.interviewer,
+        f"chase.s{session.id}.u{session.interviewer_id}.{moment:%Y%m%dT%H%M%S%f}",
+        loop=session.loop,
+        session=session,
+    )
+    record_audit(user, "scorecard.chased", card)
+
+
+def _request_packet(loop: Loop) -> None:
+    """Ask the renderer for a fresh packet (the packet package may not be installed yet)."""
+    try:
+        from ..packets import request_packet
+    except ImportError:
+        return
+    request_packet(loop)

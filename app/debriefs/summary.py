@@ -1,0 +1,168 @@
+"""Everything a debrief shows, computed once from the loop: the page and the PDF packet both
+render this. Only submitted scorecards count; drafts never appear."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import InterviewSession, Loop, Recommendation, Scorecard
+
+POSITIVE = {Recommendation.YES.value, Recommendation.STRONG_YES.value}
+NEGATIVE = {Recommendation.NO.value, Recommendation.STRONG_NO.value}
+DISAGREEMENT_SPREAD = 2  # levels this far apart on one competency are a disagreement
+
+
+@dataclass(frozen=True)
+class Rating:
+    level: int | None
+    evidence: str
+    not_assessed: bool
+    reason: str
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.level is not None and bool(self.evidence.strip())
+
+
+@dataclass
+class Column:
+    """One submitted scorecard: an interviewer's view of the candidate."""
+
+    scorecard: Scorecard
+    session: InterviewSession
+    ratings: dict[str, Rating]
+    stage_notes: list[tuple[str, str]]  # (stage title, notes) in script order
+    answers: list[tuple[str, str, bool]]  # (label, answer, private)
+    questions: list[str]
+
+    @property
+    def interviewer(self):
+        return self.session.interviewer
+
+
+@dataclass
+class CompetencyRow:
+    key: str
+    name: str
+    owners: list[str]  # interviewers whose focus it was
+    levels: list[int]
+    disagreement: bool
+    has_evidence: bool
+
+
+@dataclass
+class DebriefSummary:
+    loop: Loop
+    columns: list[Column]
+    rows: list[CompetencyRow]
+    recommendations: dict[str, int]
+    split_recommendation: bool
+    missing_scorecards: list[InterviewSession]
+    scale: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def disagreements(self) -> list[CompetencyRow]:
+        return [row for row in self.rows if row.disagreement]
+
+    @property
+    def without_evidence(self) -> list[CompetencyRow]:
+        return [row for row in self.rows if not row.has_evidence]
+
+    def cell(self, key: str, column: Column) -> Rating | None:
+        return column.ratings.get(key)
+
+
+def load_loop(loop_id: int) -> Loop | None:
+    """The loop with everything the debrief shows, in one query."""
+    return (
+        db.session.execute(
+            select(Loop)
+            .options(
+                joinedload(Loop.candidate),
+                joinedload(Loop.opening),
+                joinedload(Loop.debrief),
+                joinedload(Loop.sessions).options(
+                    joinedload(InterviewSession.interviewer),
+                    joinedload(InterviewSession.script),
+                    joinedload(InterviewSession.rubric),
+                    joinedload(InterviewSession.scorecard),
+                ),
+            )
+            .where(Loop.id == loop_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> DebriefSummary:
+    columns: list[Column] = []
+    missing: list[InterviewSession] = []
+    owners: dict[str, list[str]] = {}
+    scale: dict[int, str] = {}
+    for session in loop.sessions:
+        for key in session.focus_competencies:
+            owners.setdefault(key, []).append(session.interviewer.name)
+        card = session.scorecard
+        if card is None:
+            continue
+        if not card.is_submitted:
+            missing.append(session)
+            continue
+        for index, label in enumerate(session.rubric.definition.get("scale", []), start=1):
+            scale.setdefault(index, label)
+        columns.append(_column(session, card, include_private))
+
+    keys = list(dict.fromkeys([*loop.opening.competency_keys, *owners]))
+    rows = []
+    for key in keys:
+        ratings = [c.ratings[key] for c in columns if key in c.ratings]
+        levels = [r.level for r in ratings if r.level is not None]
+        rows.append(
+            CompetencyRow(
+                key=key,
+                name=names.get(key, key),
+                owners=owners.get(key, []),
+                levels=levels,
+                disagreement=len(levels) > 1 and max(levels) - min(levels) >= DISAGREEMENT_SPREAD,
+                has_evidence=any(r.has_evidence for r in ratings),
+            )
+        )
+    counted = Counter(c.scorecard.recommendation for c in columns if c.scorecard.recommendation)
+    recommendations = {r.value: counted.get(r.value, 0) for r in Recommendation}
+    split = bool(set(counted) & POSITIVE) and bool(set(counted) & NEGATIVE)
+    return DebriefSummary(loop, columns, rows, recommendations, split, missing, scale)
+
+
+def _column(session: InterviewSession, card: Scorecard, include_private: bool) -> Column:
+    ratings = {}
+    for key, value in (card.ratings or {}).items():
+        ratings[key] = Rating(
+            level=value.get("level"),
+            evidence=value.get("evidence") or "",
+            not_assessed=bool(value.get("not_assessed")),
+            reason=value.get("reason") or "",
+        )
+    script: dict[str, Any] = session.script.definition
+    notes = [
+        (stage["title"], (card.stage_notes or {}).get(stage["key"], ""))
+        for stage in script["stages"]
+    ]
+    answers = []
+    for stage in script["stages"]:
+        for answer in stage.get("fields", []):
+            private = bool(answer.get("private"))
+            if private and not include_private:
+                continue
+            value = (card.field_answers or {}).get(answer["key"], "")
+            answers.append((answer["label"], value, private))
+    questions = [
+        line.strip() for line in (card.candidate_questions or "").splitlines() if line.strip()
+    ]
+    return Column(card, session, ratings, notes, answers, questions)

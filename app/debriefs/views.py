@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth.permissions import can, require
+from ..extensions import db
+from ..loops.planning import competency_names
+from .decisions import DecisionError, chase_scorecard, record_decision, reopen_decision
+from .summary import load_loop, summarise
+
+bp = Blueprint("debriefs", __name__)
+
+
+def _loop_or_404(loop_id: int):
+    return load_loop(loop_id) or abort(404)
+
+
+def _page(loop, status: int = 200, errors: dict | None = None, typed: dict | None = None):
+    may_decide = can(current_user, "debrief.decide", loop)
+    summary = summarise(loop, competency_names(), include_private=may_decide)
+    return render_template(
+        "debriefs/debrief.html",
+        hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
+        summary=summary,
+        may_decide=may_decide,
+        is_admin=current_user.role == "admin",
+        errors=errors or {},
+        typed=typed or {},
+        packet_links="packets.download" in current_app.view_functions,
+    ), status
+
+
+@bp.get("/loops/<int:loop_id>/debrief")
+@login_required
+def debrief(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.view", loop)
+    return _page(loop)
+
+
+@bp.post("/loops/<int:loop_id>/decision")
+@login_required
+def decide(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.decide", loop)
+    typed = {
+        "decision": request.form.get("decision", ""),
+        "rationale": request.form.get("rationale", ""),
+    }
+    try:
+        record_decision(loop, current_user, typed["decision"], typed["rationale"])
+    except DecisionError as error:
+        db.session.rollback()
+        return _page(_loop_or_404(loop_id), 400, {error.field: str(error)}, typed)
+    db.session.commit()
+    flash("Decision recorded; the panel is told by mail.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id))
+
+
+@bp.post("/loops/<int:loop_id>/decision/reopen")
+@login_required
+def reopen(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.decide", loop)
+    reason = request.form.get("reason", "")
+    try:
+        reopen_decision(loop, current_user, reason)
+    except DecisionError as error:
+        db.session.rollback()
+        if current_user.role != "admin":
+            abort(403)
+        return _page(_loop_or_404(loop_id), 400, {"reason": str(error)}, {"reason": reason})
+    db.session.commit()
+    flash("Decision reopened; the earlier one stays in the audit trail.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id))
+
+
+@bp.post("/loops/<int:loop_id>/sessions/<int:session_id>/chase")
+@login_required
+def chase(loop_id: int, session_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.decide", loop)
+    session = next((s for s in loop.sessions if s.id == session_id), None) or abort(404)
+    try:
+        chase_scorecard(session, current_user)
+    except DecisionError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"Reminder on its way to {session.interviewer.name}.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#missing")

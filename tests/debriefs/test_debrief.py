@@ -1,0 +1,227 @@
+"""The debrief page and the decision."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.accounts import create_user
+from app.db_types import utcnow
+from app.extensions import db
+from app.loops.planning import add_session
+from app.models import AuditEvent, Reminder
+
+from ..conftest import csrf_from, sign_in
+
+EVIDENCE = "Explained the idempotency keys and how retries avoid double charges."
+
+
+def submit(card, levels: dict[str, int], recommendation: str, **extra) -> None:
+    card.ratings = {
+        k: {"level": v, "evidence": EVIDENCE, "not_assessed": False, "reason": ""}
+        for k, v in levels.items()
+    }
+    card.recommendation = recommendation
+    card.status = "submitted"
+    card.submitted_at = utcnow()
+    for name, value in extra.items():
+        setattr(card, name, value)
+
+
+@pytest.fixture
+def debrief_ready(demo, priya_card, tomas_card):
+    """Priya rates API design 1 and says no; Tomás rates it 4 (added to his focus) and says
+    strong yes: a disagreement and a split panel."""
+    tomas_card.session.focus_competencies = [*tomas_card.session.focus_competencies, "api-design"]
+    submit(
+        priya_card,
+        {"api-design": 1, "data-modelling": 2, "production-operations": 2},
+        "no",
+        candidate_questions="How is on-call paid?\nWhat would my first project be?",
+        field_answers={"compensation_expectation": "Asks 120k EUR", "notice_period": "3 months"},
+        summary="Not yet senior enough.",
+    )
+    submit(
+        tomas_card,
+        {"api-design": 4, "architecture-tradeoffs": 3},
+        "strong_yes",
+        summary="Clear thinker.",
+    )
+    db.session.commit()
+    return demo.opening.candidates[0].loops[0]
+
+
+def page_for(app, email: str, loop) -> str:
+    client = app.test_client()
+    sign_in(client, email)
+    response = client.get(f"/loops/{loop.id}/debrief")
+    assert response.status_code == 200, email
+    return response.get_data(as_text=True)
+
+
+def test_heat_map_highlights_disagreement_and_a_split_panel(app, debrief_ready) -> None:
+    page = page_for(app, "manager@example.com", debrief_ready)
+    assert 'data-competency="api-design"' in page
+    row = page.split('data-competency="api-design"')[1].split("</tr>")[0]
+    assert "Disagreement" in row
+    assert 'class="cell level-1"' in row and 'class="cell level-4"' in row
+    assert '<span class="level-value">1</span>' in row, "the level is readable without colour"
+    assert EVIDENCE in row, "evidence is one click away"
+    assert "The panel is split: some say yes, some say no" in page
+    assert "How is on-call paid?" in page
+    assert "Asks 120k EUR" in page, "the hiring manager sees private logistics"
+
+
+def test_panel_member_sees_no_private_logistics(app, debrief_ready) -> None:
+    page = page_for(app, "tomas@example.com", debrief_ready)
+    assert "Asks 120k EUR" not in page and "3 months" in page
+    assert "Private answers such as compensation are shown only to" in page
+    assert "Record the decision" not in page
+
+
+def test_missing_scorecards_and_evidence_are_named(app, demo, priya_card) -> None:
+    submit(priya_card, {"api-design": 3, "data-modelling": 3, "production-operations": 3}, "yes")
+    db.session.commit()
+    loop = demo.opening.candidates[0].loops[0]
+    page = page_for(app, "manager@example.com", loop)
+    assert "Scorecards not in yet" in page and "Remind Tomás Ortega now" in page
+    assert "Architecture and trade-offs: owned by Tomás Ortega" in page
+
+
+def test_remind_now_queues_a_mail_to_the_missing_interviewer(app, demo, priya_card) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    tomas_session = loop.sessions[1]
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "manager@example.com")
+    token = csrf_from(client.get(f"/loops/{loop.id}/debrief").get_data(as_text=True))
+    response = client.post(
+        f"/loops/{loop.id}/sessions/{tomas_session.id}/chase", data={"csrf_token": token}
+    )
+    assert response.status_code == 302
+    db.session.rollback()  # end the test's read snapshot; see the request's writes
+    (chase,) = db.session.execute(
+        select(Reminder).where(Reminder.kind == "scorecard_chase")
+    ).scalars()
+    assert chase.recipient_email == "tomas@example.com" and chase.status == "pending"
+
+
+@pytest.fixture
+def manager(app, debrief_ready):
+    client = app.test_client()
+    sign_in(client, "manager@example.com")
+    url = f"/loops/{debrief_ready.id}/decision"
+
+    def post(**data):
+        token = csrf_from(client.get(f"/loops/{debrief_ready.id}/debrief").get_data(as_text=True))
+        return client.post(url, data={"csrf_token": token, **data})
+
+    return client, post
+
+
+@pytest.mark.parametrize("outcome", ["another_round", "maybe", "", "hold"])
+def test_only_hire_or_no_hire_is_accepted(manager, debrief_ready, outcome) -> None:
+    _, post = manager
+    response = post(decision=outcome, rationale="Plenty of reasons written down here.")
+    assert response.status_code == 400
+    assert "Choose hire or no hire" in response.get_data(as_text=True)
+    db.session.rollback()  # end the test's read snapshot; see the requests' writes
+    assert debrief_ready.debrief.decision is None
+
+
+def test_a_rationale_is_required_and_kept_when_refused(manager, debrief_ready) -> None:
+    _, post = manager
+    response = post(decision="hire", rationale="ok")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "at least 20 characters" in page
+    assert 'value="hire" checked' in page
+
+
+def test_decision_is_recorded_audited_and_announced(manager, debrief_ready) -> None:
+    _, post = manager
+    response = post(decision="no_hire", rationale="Split panel; API depth not shown yet.")
+    assert response.status_code == 302
+    db.session.rollback()  # end the test's read snapshot; see the requests' writes
+    debrief = debrief_ready.debrief
+    assert debrief.decision == "no_hire" and debrief.decided_by.email == "manager@example.com"
+    assert debrief_ready.status == "decided" and debrief_ready.candidate.status == "not_hired"
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "debrief.decided")
+    ).scalar_one()
+    assert event.details["decision"] == "no_hire"
+    told = db.session.execute(
+        select(Reminder.recipient_email).where(Reminder.kind == "decision_made")
+    ).scalars()
+    assert sorted(told) == ["manager@example.com", "priya@example.com", "tomas@example.com"]
+    again = post(decision="hire", rationale="Changed our minds after all of it.")
+    assert again.status_code == 400 and "Already decided" in again.get_data(as_text=True)
+
+
+def test_reopening_needs_an_admin_and_a_reason(app, manager, debrief_ready) -> None:
+    client, post = manager
+    post(decision="hire", rationale="Strong signal on the essentials.")
+    token = csrf_from(client.get(f"/loops/{debrief_ready.id}/debrief").get_data(as_text=True))
+    assert (
+        client.post(
+            f"/loops/{debrief_ready.id}/decision/reopen",
+            data={"csrf_token": token, "reason": "new info"},
+        ).status_code
+        == 403
+    )
+    admin = app.test_client()
+    sign_in(admin, "admin@example.com")
+    token = csrf_from(admin.get(f"/loops/{debrief_ready.id}/debrief").get_data(as_text=True))
+    refused = admin.post(
+        f"/loops/{debrief_ready.id}/decision/reopen", data={"csrf_token": token, "reason": " "}
+    )
+    assert refused.status_code == 400 and "Say why" in refused.get_data(as_text=True)
+    assert (
+        admin.post(
+            f"/loops/{debrief_ready.id}/decision/reopen",
+            data={"csrf_token": token, "reason": "Reference check changed things."},
+        ).status_code
+        == 302
+    )
+    db.session.rollback()  # end the test's read snapshot; see the requests' writes
+    assert debrief_ready.debrief.decision is None
+    event = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "debrief.reopened")
+    ).scalar_one()
+    assert event.details["earlier_decision"] == "hire"
+
+
+@pytest.mark.parametrize("panel_size", [3, 12])
+def test_debrief_sql_does_not_grow_with_the_panel(
+    app, demo, count_statements, panel_size, request
+) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    first = loop.sessions[0]
+    for n in range(panel_size - 2):
+        person = create_user(f"panel{n}@example.com", f"Panel {n}", "interviewer", "x" * 12)
+        add_session(
+            loop,
+            person,
+            first.script,
+            first.rubric,
+            first.starts_at + timedelta(days=n + 2),
+            ["api-design"],
+        )
+    db.session.flush()
+    db.session.refresh(loop)
+    for session in loop.sessions:
+        submit(session.scorecard, {k: 3 for k in session.focus_competencies}, "yes")
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "manager@example.com")
+    with count_statements() as counter:
+        response = client.get(f"/loops/{loop.id}/debrief")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count("Full scorecard") == panel_size
+    assert counter.count == DEBRIEF_STATEMENTS, counter.statements
+
+
+# The signed-in user, the loop with sessions and scorecards, the library's competency names,
+# and the panel checks of the permission rule (whether the viewer sits on the panel).
+DEBRIEF_STATEMENTS = 5
