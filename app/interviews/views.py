@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can, require
+from ..database import begin_writing
 from ..extensions import db
 from ..models import InterviewSession, Loop, Scorecard
 from .coverage import coverage_of
@@ -172,10 +173,10 @@ def autosave(scorecard_id: int):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
         return jsonify(error="Send {base_version, changes} as JSON.", status=400), 400
+    user = current_user._get_current_object()
+    begin_writing()  # the write lock is taken from here to the commit, no earlier
     try:
-        result = save_changes(
-            current_user, scorecard_id, payload.get("base_version"), payload["changes"]
-        )
+        result = save_changes(user, scorecard_id, payload.get("base_version"), payload["changes"])
     except ScorecardNotFound:
         return jsonify(error="This scorecard does not exist.", status=404), 404
     except NotAllowed:
