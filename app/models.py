@@ -132,14 +132,9 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class RubricVersion(db.Model):
-    """One immutable version of a rubric file, keyed by (key, content hash)."""
-
-    __tablename__ = "rubric_versions"
-    __table_args__ = (
-        UniqueConstraint("key", "content_hash"),
-        UniqueConstraint("key", "version", name="uq_rubric_versions_key_version"),
-    )
+class LibraryVersion:
+    """The columns of one immutable version of a library file, keyed by (key, content hash):
+    a scorecard points at the exact text it was filled against."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), index=True)
@@ -150,6 +145,16 @@ class RubricVersion(db.Model):
     source_text: Mapped[str] = mapped_column(Text)
     definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RubricVersion(LibraryVersion, db.Model):
+    """One version of a rubric file."""
+
+    __tablename__ = "rubric_versions"
+    __table_args__ = (
+        UniqueConstraint("key", "content_hash"),
+        UniqueConstraint("key", "version", name="uq_rubric_versions_key_version"),
+    )
 
     @property
     def competencies(self) -> list[dict[str, Any]]:
@@ -159,24 +164,14 @@ class RubricVersion(db.Model):
         return next((c for c in self.competencies if c["key"] == key), None)
 
 
-class ScriptVersion(db.Model):
-    """One immutable version of an interview script file."""
+class ScriptVersion(LibraryVersion, db.Model):
+    """One version of an interview script file."""
 
     __tablename__ = "script_versions"
     __table_args__ = (
         UniqueConstraint("key", "content_hash"),
         UniqueConstraint("key", "version", name="uq_script_versions_key_version"),
     )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(200))
-    source_path: Mapped[str] = mapped_column(String(500))
-    source_text: Mapped[str] = mapped_column(Text)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def stages(self) -> list[dict[str, Any]]:
@@ -442,3 +437,22 @@ def record_audit(actor: User | None, action: str, obj: db.Model, **details: Any)
     )
     db.session.add(event)
     return event
+
+
+class PacketRequest(db.Model):
+    """The packet outbox: "render this loop's debrief packet", written in the same transaction as
+    the change (a scorecard submitted or amended, a decision made). The renderer claims a loop's
+    rows with a lease, renders both variants one at a time, and deletes the rows it claimed."""
+
+    __tablename__ = "packet_requests"
+    __table_args__ = (Index("ix_packet_requests_loop_id_lease_until", "loop_id", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loop_id: Mapped[int] = mapped_column(ForeignKey("loops.id"))
+    reason: Mapped[str] = mapped_column(String(40), default="changed")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Held while a renderer works on it; after a failure, not to be retried before this time.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -7,10 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-
-from ..extensions import db
+from ..loops.queries import load_loop  # noqa: F401  (re-exported: the packet loads loops too)
 from ..models import InterviewSession, Loop, Recommendation, Scorecard
 
 POSITIVE = {Recommendation.YES.value, Recommendation.STRONG_YES.value}
@@ -76,29 +73,6 @@ class DebriefSummary:
 
     def cell(self, key: str, column: Column) -> Rating | None:
         return column.ratings.get(key)
-
-
-def load_loop(loop_id: int) -> Loop | None:
-    """The loop with everything the debrief shows, in one query."""
-    return (
-        db.session.execute(
-            select(Loop)
-            .options(
-                joinedload(Loop.candidate),
-                joinedload(Loop.opening),
-                joinedload(Loop.debrief),
-                joinedload(Loop.sessions).options(
-                    joinedload(InterviewSession.interviewer),
-                    joinedload(InterviewSession.script),
-                    joinedload(InterviewSession.rubric),
-                    joinedload(InterviewSession.scorecard),
-                ),
-            )
-            .where(Loop.id == loop_id)
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
 
 
 def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> DebriefSummary:

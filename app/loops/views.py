@@ -48,31 +48,13 @@ from .planning import (
     start_loop,
     unpin_debrief,
 )
+from .queries import load_loop
 
 bp = Blueprint("loops", __name__)
 
 
 def _loop_or_404(loop_id: int) -> Loop:
-    loop = (
-        db.session.execute(
-            select(Loop)
-            .options(
-                joinedload(Loop.candidate),
-                joinedload(Loop.opening),
-                joinedload(Loop.debrief),
-                joinedload(Loop.sessions).options(
-                    joinedload(InterviewSession.interviewer),
-                    joinedload(InterviewSession.script),
-                    joinedload(InterviewSession.rubric),
-                    joinedload(InterviewSession.scorecard),
-                ),
-            )
-            .where(Loop.id == loop_id)
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
-    return loop or abort(404)
+    return load_loop(loop_id) or abort(404)
 
 
 def _session_form(formdata=None) -> SessionForm:
