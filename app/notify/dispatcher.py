@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -106,6 +107,7 @@ def dispatch_due(
     own_transport = transport is None
     transport = transport or transport_from_config(current_app.config)
     report = DispatchReport()
+    marks = _SentMarks(report)
     try:
         while not (stop and stop.is_set()):
             token, ids = claim_due(now, limit)
@@ -114,15 +116,78 @@ def dispatch_due(
             prepared = _prepare(_load(ids), ids)
             for index, (reminder_id, attempts, message) in enumerate(prepared):
                 if stop and stop.is_set():
+                    marks.flush()
                     _release(ids[index:], token)
                     return report
-                _deliver(reminder_id, attempts, message, token, now, transport, report)
+                if _deliver(reminder_id, attempts, message, token, now, transport, report):
+                    marks.add(reminder_id, token)
+            marks.flush()
             if len(ids) < limit:
                 break
     finally:
+        marks.flush()
         if own_transport:
             transport.close()
     return report
+
+
+class _SentMarks:
+    """Marks accepted mails sent, a few at a time.
+
+    A commit per mail costs more than building and sending it; grouping the marks (at most
+    GROUP mails or GROUP_SECONDS) keeps a burst on time. The price is bounded and visible: a
+    process that dies before a group is committed resends at most that group, each mail with
+    its original Message-ID, which is the one duplicate the outbox cannot rule out anyway.
+    """
+
+    GROUP = 20
+    GROUP_SECONDS = 0.25
+
+    def __init__(self, report: DispatchReport):
+        self.report = report
+        self.pending: dict[str, list[int]] = {}
+        self.since = 0.0
+
+    def add(self, reminder_id: int, token: str) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.setdefault(token, []).append(reminder_id)
+        waiting = sum(len(ids) for ids in self.pending.values())
+        if waiting >= self.GROUP or time.monotonic() - self.since >= self.GROUP_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        sent_at = utcnow()
+        for token, ids in self.pending.items():
+            marked = (
+                db.session.execute(
+                    update(Reminder)
+                    .where(
+                        Reminder.id.in_(ids),
+                        Reminder.lease_token == token,
+                        Reminder.status == ReminderStatus.SENDING,
+                    )
+                    .values(
+                        status=ReminderStatus.SENT,
+                        sent_at=sent_at,
+                        last_error=None,
+                        lease_until=None,
+                        lease_token=None,
+                    )
+                    .returning(Reminder.id)
+                    .execution_options(synchronize_session=False)
+                )
+                .scalars()
+                .all()
+            )
+            self.report.sent.extend(sorted(marked))
+            for lost in sorted(set(ids) - set(marked)):
+                # Our lease expired and another dispatcher took the row over: it marks it.
+                log.warning("reminder %s sent but its lease had been taken over", lost)
+        db.session.commit()
+        self.pending = {}
 
 
 def _release(ids: list[int], token: str) -> None:
@@ -190,7 +255,8 @@ def _deliver(
     now: datetime,
     transport: Transport,
     report: DispatchReport,
-) -> None:
+) -> bool:
+    """Send one mail; True when the SMTP server (or Maildir) accepted it."""
     try:
         if isinstance(message, Exception):
             raise message
@@ -215,8 +281,5 @@ def _deliver(
             log.warning(
                 "reminder %s attempt %s failed, will retry: %s", reminder_id, attempts, detail
             )
-        return
-    if _finish(reminder_id, token, status=ReminderStatus.SENT, sent_at=utcnow(), last_error=None):
-        report.sent.append(reminder_id)
-    else:  # our lease expired and someone else took it over: their run will mark it
-        log.warning("reminder %s sent but its lease had been taken over", reminder_id)
+        return False
+    return True
