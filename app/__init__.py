@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .main import init_app as init_main
     from .notify import init_app as init_notify
     from .openings import init_app as init_openings
+    from .packets import init_app as init_packets
 
     database.init_app(app)
     security.init_app(app)
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_debriefs(app)
     init_notify(app)
     init_openings(app)
+    init_packets(app)
     init_main(app)
     errors.init_app(app)
 

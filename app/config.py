@@ -45,6 +45,11 @@ class Defaults:
 
     DISPATCH_INTERVAL_SECONDS = 5.0  # how often the scheduler process polls the outbox
 
+    # The PDF debrief packet, rendered off the request path by the scheduler process.
+    PACKET_POLL_SECONDS = 2.0  # how often the renderer looks for packets to render
+    PACKET_RENDER_TIMEOUT_SECONDS = 60.0  # one render; the render worker is killed past it
+    PACKET_RENDER_MEMORY_MB = 2048  # address space of the render worker process
+
     SMTP_HOST = ""
     SMTP_PORT = 587
     SMTP_USER = ""

@@ -214,8 +214,10 @@ def submit_scorecard(user: User, scorecard: Scorecard, min_evidence: int, now=No
     db.session.flush()
     # Its nags are cancelled, and the hiring manager hears when the last one is in.
     from ..notify.outbox import sync_loop_reminders
+    from ..packets import request_packet
 
     sync_loop_reminders(scorecard.session.loop)
+    request_packet(scorecard.session.loop, "scorecard submitted")  # the debrief packet, too
     return {}
 
 
@@ -253,6 +255,9 @@ def amend_scorecard(
         after={k: as_json_value(v) for k, v in after.items()},
     )
     db.session.flush()
+    from ..packets import request_packet
+
+    request_packet(scorecard.session.loop, "scorecard amended")
     return {}
 
 

@@ -13,6 +13,7 @@ import signal
 import threading
 from datetime import UTC, datetime
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
@@ -47,6 +48,37 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
         seconds=interval_seconds,
         id="dispatch-reminders",
         next_run_time=datetime.now(UTC),  # first run at start, not one interval later
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+    def render_job() -> None:
+        from ..packets.renderer import lower_thread_priority, render_requested
+
+        # PDF packets, off the request path: this thread (the "packets" executor's only one)
+        # and the render worker run niced, one render at a time, WeasyPrint imported at the
+        # first render (in the worker process, not at CLI start).
+        lower_thread_priority()
+        with app.app_context():
+            try:
+                report = render_requested(stop=stopping)
+            except Exception:  # noqa: BLE001  (log and try again next interval)
+                log.exception("packet render run failed")
+                return
+            if report.rendered or report.failed:
+                log.info(
+                    "packets: %s rendered, %s failed", len(report.rendered), len(report.failed)
+                )
+
+    scheduler.add_executor(ThreadPoolExecutor(max_workers=1), "packets")
+    scheduler.add_job(
+        render_job,
+        "interval",
+        executor="packets",
+        seconds=float(app.config["PACKET_POLL_SECONDS"]),
+        id="render-packets",
+        next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

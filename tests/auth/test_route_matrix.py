@@ -187,6 +187,13 @@ ROUTES = {
     ],
     ("openings.edit_candidate", "GET"): [case(LENA, only(*MANAGERS))],
     ("openings.edit_candidate", "POST"): [case(LENA, only(*MANAGERS, ok=400))],
+    # The PDF packet: whoever may read the debrief (Priya is still judging); nothing is rendered
+    # yet in the matrix, so those allowed get the 202 "preparing" page. The opening's zip: those
+    # who decide (its hiring manager, admins).
+    ("packets.download", "GET"): [
+        case(LOOP, only("admin", "hiring_manager", "panel_done", ok=202))
+    ],
+    ("packets.opening_zip", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager", ok=202))],
 }
 
 CASES = [

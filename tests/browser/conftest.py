@@ -11,6 +11,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (a fixture the journeys share)
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Without these, Chromium keeps reaching for hosts this closed network refuses.
