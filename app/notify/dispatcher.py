@@ -79,20 +79,26 @@ def claim_due(now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> tu
     return token, sorted(ids)
 
 
-def _finish(reminder_id: int, token: str, **values) -> bool:
-    """Update a claimed row only while we still hold its lease."""
-    result = db.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.id == reminder_id,
-            Reminder.lease_token == token,
-            Reminder.status == ReminderStatus.SENDING,
+def _finish(ids: list[int], token: str, **values) -> list[int]:
+    """Update claimed rows, releasing their lease, but only those we still hold under `token`;
+    commits. Returns the ids it changed."""
+    changed = (
+        db.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(ids),
+                Reminder.lease_token == token,
+                Reminder.status == ReminderStatus.SENDING,
+            )
+            .values(lease_until=None, lease_token=None, **values)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(lease_until=None, lease_token=None, **values)
-        .execution_options(synchronize_session=False)
+        .scalars()
+        .all()
     )
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(changed)
 
 
 def dispatch_due(
@@ -161,53 +167,19 @@ class _SentMarks:
             return
         sent_at = utcnow()
         for token, ids in self.pending.items():
-            marked = (
-                db.session.execute(
-                    update(Reminder)
-                    .where(
-                        Reminder.id.in_(ids),
-                        Reminder.lease_token == token,
-                        Reminder.status == ReminderStatus.SENDING,
-                    )
-                    .values(
-                        status=ReminderStatus.SENT,
-                        sent_at=sent_at,
-                        last_error=None,
-                        lease_until=None,
-                        lease_token=None,
-                    )
-                    .returning(Reminder.id)
-                    .execution_options(synchronize_session=False)
-                )
-                .scalars()
-                .all()
+            marked = _finish(
+                ids, token, status=ReminderStatus.SENT, sent_at=sent_at, last_error=None
             )
-            self.report.sent.extend(sorted(marked))
+            self.report.sent.extend(marked)
             for lost in sorted(set(ids) - set(marked)):
                 # Our lease expired and another dispatcher took the row over: it marks it.
                 log.warning("reminder %s sent but its lease had been taken over", lost)
-        db.session.commit()
         self.pending = {}
 
 
 def _release(ids: list[int], token: str) -> None:
     """Give back claimed rows we will not send now, so a restart needn't wait for the lease."""
-    db.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.id.in_(ids),
-            Reminder.lease_token == token,
-            Reminder.status == ReminderStatus.SENDING,
-        )
-        .values(
-            status=ReminderStatus.PENDING,
-            lease_until=None,
-            lease_token=None,
-            attempts=Reminder.attempts - 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    _finish(ids, token, status=ReminderStatus.PENDING, attempts=Reminder.attempts - 1)
 
 
 def _load(ids: list[int]) -> dict[int, Reminder]:
@@ -264,14 +236,14 @@ def _deliver(
     except Exception as error:  # noqa: BLE001  (any failure: keep the row, retry later)
         detail = f"{type(error).__name__}: {error}"[:500]
         if attempts >= MAX_ATTEMPTS:
-            _finish(reminder_id, token, status=ReminderStatus.FAILED, last_error=detail)
+            _finish([reminder_id], token, status=ReminderStatus.FAILED, last_error=detail)
             report.failed.append(reminder_id)
             log.error(
                 "reminder %s failed for good after %s attempts: %s", reminder_id, attempts, detail
             )
         else:
             _finish(
-                reminder_id,
+                [reminder_id],
                 token,
                 status=ReminderStatus.PENDING,
                 last_error=detail,
