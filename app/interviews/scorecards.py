@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
@@ -95,17 +95,72 @@ def current_values(scorecard: Scorecard) -> dict[str, Any]:
     return {path: read_value(stored, path) for path in scorecard_form(scorecard).specs}
 
 
-def load_for_writing(scorecard_id: int) -> Scorecard:
-    """The scorecard with its session, locked for this transaction (one statement)."""
-    scorecard = db.session.execute(
-        select(Scorecard)
-        .options(joinedload(Scorecard.session, innerjoin=True))
-        .where(Scorecard.id == scorecard_id)
-        .with_for_update(of=Scorecard)
-    ).scalar_one_or_none()
-    if scorecard is None:
+@dataclass(frozen=True)
+class DraftForSave:
+    """What a save reads of a scorecard and its session: plain values, no ORM object.
+
+    Autosave is the hottest write of the app; reading these columns through the Core keeps a
+    save cheap. It carries the attributes the `scorecard.edit` rule looks at."""
+
+    id: int
+    interviewer_id: int
+    status: str
+    retired_at: datetime | None
+    version: int
+    updated_at: datetime
+    field_versions: dict[str, int] | None
+    values: dict[str, Any]
+    script_version_id: int
+    focus_competencies: tuple[str, ...]
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ScorecardStatus.SUBMITTED
+
+
+_scorecards = Scorecard.__table__
+_sessions = InterviewSession.__table__
+_READ_FOR_SAVE = (
+    select(
+        _scorecards.c.id,
+        _scorecards.c.interviewer_id,
+        _scorecards.c.status,
+        _scorecards.c.retired_at,
+        _scorecards.c.version,
+        _scorecards.c.updated_at,
+        _scorecards.c.field_versions,
+        *(_scorecards.c[column] for column in STORED_COLUMNS),
+        _sessions.c.script_version_id,
+        _sessions.c.focus_competencies,
+    )
+    .join(_sessions, _sessions.c.id == _scorecards.c.session_id)
+    .where(_scorecards.c.id == bindparam("scorecard_id"))
+    .with_for_update(of=_scorecards)
+)
+
+
+def load_for_writing(scorecard_id: int) -> DraftForSave:
+    """The scorecard's saved state, row-locked for this transaction (one statement)."""
+    row = (
+        db.session.connection()
+        .execute(_READ_FOR_SAVE, {"scorecard_id": scorecard_id})
+        .mappings()
+        .first()
+    )
+    if row is None:
         raise ScorecardNotFound(scorecard_id)
-    return scorecard
+    return DraftForSave(
+        id=row["id"],
+        interviewer_id=row["interviewer_id"],
+        status=row["status"],
+        retired_at=row["retired_at"],
+        version=row["version"],
+        updated_at=row["updated_at"],
+        field_versions=row["field_versions"],
+        values={column: row[column] for column in STORED_COLUMNS},
+        script_version_id=row["script_version_id"],
+        focus_competencies=tuple(row["focus_competencies"] or ()),
+    )
 
 
 def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
@@ -135,12 +190,17 @@ def save_changes(
         raise NotAllowed(scorecard_id)
     if not isinstance(base_version, int) or not 1 <= base_version <= scorecard.version:
         raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
-    changes = clean_changes(scorecard_form(scorecard), raw_changes)
+    form = form_for(
+        scorecard.script_version_id,
+        scorecard.focus_competencies,
+        lambda: db.session.get(ScriptVersion, scorecard.script_version_id).definition,
+    )
+    changes = clean_changes(form, raw_changes)
     return _store(scorecard, base_version, changes, now or utcnow())
 
 
-def _store(scorecard: Scorecard, base_version: int, changes: dict[str, Any], now: datetime):
-    values = stored_values(scorecard)
+def _store(scorecard: DraftForSave, base_version: int, changes: dict[str, Any], now: datetime):
+    values = scorecard.values
     field_versions = scorecard.field_versions or {}
     conflicts, to_save = {}, {}
     for path, value in changes.items():
@@ -162,11 +222,10 @@ def _store(scorecard: Scorecard, base_version: int, changes: dict[str, Any], now
     new_version = scorecard.version + 1
     columns = write_values(values, to_save)
     columns["field_versions"] = {**field_versions, **{path: new_version for path in to_save}}
-    result = db.session.execute(
-        update(Scorecard)
-        .where(Scorecard.id == scorecard.id, Scorecard.version == scorecard.version)
+    result = db.session.connection().execute(
+        update(_scorecards)
+        .where(_scorecards.c.id == scorecard.id, _scorecards.c.version == scorecard.version)
         .values(version=new_version, updated_at=now, **columns)
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # the row lock makes this unreachable; refuse rather than guess
         raise RuntimeError(f"scorecard {scorecard.id} changed during the save")
