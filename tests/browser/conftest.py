@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (a fixture the journeys share)
+from ..interviews.gunicorn_server import GunicornServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -50,17 +49,20 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def gunicorn_server(database_url: str, instance_dir: Path, _schema) -> Iterator[GunicornServer]:
+    """The production server (gunicorn, two workers) on the test database, once per run."""
+    server = GunicornServer(database_url, instance_dir, workers=2).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve the test's app on a free loopback port in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+def live_server(app: Flask, gunicorn_server: GunicornServer) -> str:
+    """The base URL of the app under gunicorn, serving what this test's `app` fixture set up.
+
+    The test's own app shares the database and the instance folder (mail, packets) with it."""
+    return gunicorn_server.base_url
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ an expired sign-in or form token mid-call, two tabs, and submission."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,6 +12,8 @@ from playwright.sync_api import Page, expect
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Scorecard
+
+from ..interviews.gunicorn_server import GunicornServer
 
 EVIDENCE = "Designed cursor pagination and explained why offsets break under concurrent writes."
 
@@ -154,23 +157,29 @@ def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
     assert stored(priya_card.id).stage_notes["experience"] == "Typed after the session expired."
 
 
+@pytest.fixture
+def short_token_server(app, database_url, instance_dir) -> Iterator[str]:
+    """A second server whose form tokens live two seconds, so one can expire mid-test."""
+    server = GunicornServer(
+        database_url, instance_dir, workers=1, env={"LOOPKIT_WTF_CSRF_TIME_LIMIT": "2"}
+    ).start()
+    yield server.base_url
+    server.stop()
+
+
 def test_expired_form_token_is_renewed_and_the_save_goes_through(
-    app, live_server, priya_page: Page, priya_card
+    short_token_server, page: Page, demo, priya_card
 ) -> None:
-    page = priya_page
-    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    sign_in(page, short_token_server, "priya@example.com")
+    page.goto(f"{short_token_server}/interviews/{priya_card.session_id}")
     page.evaluate(WATCH_STATUS)
     page.evaluate(
         "window.__oldToken = document.querySelector('#scorecard-form input[name=csrf_token]').value"
     )
-    app.config["WTF_CSRF_TIME_LIMIT"] = 1
-    try:
-        page.wait_for_timeout(2500)  # the page's token is now older than the limit
-        page.locator("#notes-pitch").fill("Typed with a stale form token.")
-        page.locator("#notes-experience").focus()
-        expect_saved(page)
-    finally:
-        app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    page.wait_for_timeout(3000)  # the page's token is now older than the limit
+    page.locator("#notes-pitch").fill("Typed with a stale form token.")
+    page.locator("#notes-experience").focus()
+    expect_saved(page)
     assert stored(priya_card.id).stage_notes["pitch"] == "Typed with a stale form token."
     assert not any(s.startswith("Saved") for s in page.evaluate("window.__statuses")[:-1])
     renewed = page.evaluate(

@@ -82,6 +82,7 @@ class GunicornServer:
         worker_class: str | None = None,  # e.g. "gthread"
         threads: int | None = None,  # e.g. 4 with gthread
         extra_args: Sequence[str] = (),
+        env: dict[str, str] | None = None,  # extra settings, e.g. {"LOOPKIT_...": "..."}
         port: int | None = None,
         startup_timeout: float = 20.0,
     ) -> None:
@@ -91,6 +92,7 @@ class GunicornServer:
         self.worker_class = worker_class
         self.threads = threads
         self.extra_args = list(extra_args)
+        self.env = dict(env or {})
         self.port = port
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None
@@ -144,7 +146,7 @@ class GunicornServer:
             self.process = subprocess.Popen(
                 self.command(),
                 cwd=ROOT,
-                env=server_environment(self.database_url, self.instance_dir),
+                env={**server_environment(self.database_url, self.instance_dir), **self.env},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
