@@ -1,4 +1,5 @@
-# Loopkit: `make run` serves the demo, `make test` runs everything on SQLite and PostgreSQL.
+# Loopkit: `make run` serves the demo, `make serve` the production stack (gunicorn + scheduler),
+# `make test` runs everything on SQLite and PostgreSQL.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-co
 # What the test suite drives for real: Chromium, a PostgreSQL server, poppler's pdftotext.
 TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils
 
-.PHONY: run test test-sqlite test-postgres lint format lock install clean
+.PHONY: run serve test test-sqlite test-postgres lint format lock install clean
 .DEFAULT_GOAL := run
 
 $(STAMP): requirements.lock pyproject.toml
@@ -23,6 +24,10 @@ install: $(STAMP)
 run: $(STAMP)
 	@scripts/ensure-debian-packages.sh $(RUN_DEBS)
 	@scripts/run-local.sh
+
+serve: $(STAMP)
+	@scripts/ensure-debian-packages.sh $(RUN_DEBS)
+	@scripts/run-local.sh serve
 
 test: $(STAMP)
 	@scripts/ensure-debian-packages.sh $(TEST_DEBS)

@@ -50,6 +50,9 @@ class Defaults:
     PACKET_RENDER_TIMEOUT_SECONDS = 60.0  # one render; the render worker is killed past it
     PACKET_RENDER_MEMORY_MB = 2048  # address space of the render worker process
 
+    # Logs go to stderr: one JSON object per line (for a log shipper) or plain text.
+    LOG_FORMAT = "json"
+    LOG_LEVEL = "INFO"
     SMTP_HOST = ""
     SMTP_PORT = 587
     SMTP_USER = ""

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# `make run`: migrate the SQLite database in instance/, load the library, seed the demo team
-# when the database is empty, then serve on 127.0.0.1:5000 with the scheduler process beside
-# the web server (reminders go to the Maildir in instance/mail/ unless SMTP is configured).
+# `make run` (scripts/run-local.sh): migrate the database (SQLite in instance/ unless
+# DATABASE_URL says otherwise), load the library, seed the demo team when the database is empty,
+# then serve on 127.0.0.1:5000 with Flask's server and the scheduler process beside it.
+# `make serve` (scripts/run-local.sh serve): the production stack instead: gunicorn (settings in
+# gunicorn.conf.py) plus the scheduler, JSON logs, on 127.0.0.1:8000.
+# Reminders go to the Maildir in instance/mail/ unless SMTP is configured.
 # Ctrl-C stops everything started here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,11 +17,18 @@ if [ -z "${LOOPKIT_SECRET_KEY:-}" ]; then
   LOOPKIT_SECRET_KEY=$(cat instance/secret_key)
   export LOOPKIT_SECRET_KEY
 fi
+mode=${1:-run}
 flask=.venv/bin/flask
 $flask db upgrade
 $flask demo seed
 host=${LOOPKIT_HOST:-127.0.0.1}
-port=${LOOPKIT_PORT:-5000}
+if [ "$mode" = serve ]; then
+  port=${LOOPKIT_PORT:-8000}
+  export LOOPKIT_BIND="$host:$port"
+else
+  port=${LOOPKIT_PORT:-5000}
+  export LOOPKIT_LOG_FORMAT=${LOOPKIT_LOG_FORMAT:-text}
+fi
 echo
 echo "Loopkit is at http://$host:$port/  (Ctrl-C stops it and the scheduler)"
 echo "Mail goes to instance/mail/ (a Maildir) unless LOOPKIT_SMTP_HOST is set."
@@ -29,7 +39,11 @@ cleanup() {
   wait 2>/dev/null || true
 }
 trap cleanup INT TERM EXIT
-$flask run --host "$host" --port "$port" &
+if [ "$mode" = serve ]; then
+  .venv/bin/gunicorn 'app:create_app()' &
+else
+  $flask run --host "$host" --port "$port" &
+fi
 pids+=($!)
 $flask scheduler run &
 pids+=($!)
