@@ -142,7 +142,8 @@ class LibraryVersion:
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
     source_path: Mapped[str] = mapped_column(String(500))
-    source_text: Mapped[str] = mapped_column(Text)
+    # The file as written, kept for the record; no page needs it, so it is never loaded with a row.
+    source_text: Mapped[str] = mapped_column(Text, deferred=True)
     definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
