@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import database, errors, security, timefmt
+    from . import backup, database, errors, security, timefmt
     from .auth import init_app as init_auth
     from .debriefs import init_app as init_debriefs
     from .interviews import init_app as init_interviews
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .packets import init_app as init_packets
 
     database.init_app(app)
+    backup.init_app(app)
     security.init_app(app)
     timefmt.init_app(app)
     init_auth(app)

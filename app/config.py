@@ -50,6 +50,9 @@ class Defaults:
     PACKET_RENDER_TIMEOUT_SECONDS = 60.0  # one render; the render worker is killed past it
     PACKET_RENDER_MEMORY_MB = 2048  # address space of the render worker process
 
+    # Candidates without activity for this many months are erased by the scheduler (0: never).
+    RETENTION_MONTHS = 24
+
     SMTP_HOST = ""
     SMTP_PORT = 587
     SMTP_USER = ""
