@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 PAGES_PER_STEP = 256
@@ -91,6 +92,10 @@ def backup_sqlite(
             if progress_state["restarts"] > max_restarts:
                 raise _KeepsRestarting
         progress_state["remaining"] = remaining
+        if remaining:
+            # Python sleeps between steps only when SQLite answered busy: pause here, so the
+            # copy's read lock is let go between steps and writers get their turn.
+            time.sleep(sleep)
 
     one_step = False
     try:
@@ -131,6 +136,7 @@ def backup_sqlite(
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--pages", type=click.IntRange(min=1), default=PAGES_PER_STEP, show_default=True)
 @click.option("--sleep", type=click.FloatRange(min=0), default=SLEEP_SECONDS, show_default=True)
+@with_appcontext
 def backup_command(path: Path, pages: int, sleep: float) -> None:
     """Copy the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
     try:
