@@ -36,6 +36,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select, text
+from sqlalchemy.exc import OperationalError
 
 from ..db_types import utcnow
 from ..extensions import db
@@ -347,10 +348,25 @@ def compact_database(tables: tuple[str, ...] = TOUCHED_TABLES) -> str:
         return "sqlite: WAL busy, checkpoint left to SQLite"
     if engine.dialect.name == "postgresql":
         # Plain VACUUM leaves dead tuples' bytes in free space; FULL rewrites the table files.
+        # A VACUUM FULL waiting for its lock queues every other query on the table behind it:
+        # wait a bounded time, and name a table still busy (the log says to vacuum it by hand).
+        done, skipped = [], []
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
             for table in tables:
-                connection.exec_driver_sql(f"VACUUM (FULL) {table}")  # our own table names
-        return "postgresql: VACUUM FULL " + ", ".join(tables)
+                try:
+                    connection.exec_driver_sql(f"VACUUM (FULL) {table}")  # our own table names
+                except OperationalError:
+                    skipped.append(table)
+                else:
+                    done.append(table)
+        if skipped:
+            log.warning(
+                "erasure: tables busy, not rewritten: %s; run VACUUM FULL on them",
+                ", ".join(skipped),
+            )
+            return f"postgresql: VACUUM FULL {', '.join(done)}; busy, not yet: {', '.join(skipped)}"
+        return "postgresql: VACUUM FULL " + ", ".join(done)
     return f"{engine.dialect.name}: nothing to compact"
 
 
