@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import database, errors, logs, security, timefmt
+    from . import backup, database, errors, logs, security, timefmt
     from .auth import init_app as init_auth
     from .debriefs import init_app as init_debriefs
     from .interviews import init_app as init_interviews
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     logs.init_app(app)
     database.init_app(app)
+    backup.init_app(app)
     security.init_app(app)
     timefmt.init_app(app)
     init_auth(app)

@@ -53,6 +53,10 @@ class Defaults:
     # Logs go to stderr: one JSON object per line (for a log shipper) or plain text.
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"
+
+    # Candidates without activity for this many months are erased by the scheduler (0: never).
+    RETENTION_MONTHS = 24
+
     SMTP_HOST = ""
     SMTP_PORT = 587
     SMTP_USER = ""

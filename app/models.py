@@ -222,11 +222,17 @@ class Candidate(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=CandidateStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the candidate's personal data was erased (app/openings/erasure.py); None until then.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # search_key(name, email), kept in step by _fill_search_text: what candidate search matches.
     search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
 
     opening: Mapped[Opening] = relationship(back_populates="candidates")
     loops: Mapped[list[Loop]] = relationship(back_populates="candidate")
+
+    @property
+    def is_erased(self) -> bool:
+        return self.status == CandidateStatus.ERASED
 
     @validates("name", "email")
     def _fill_search_text(self, key: str, value: str) -> str:

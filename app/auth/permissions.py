@@ -159,6 +159,8 @@ def _view_loop(user: User, loop: Loop) -> bool:
 
 
 def _plan_loop(user: User, target: Any) -> bool:
+    if isinstance(target, Candidate) and target.is_erased:
+        return False  # a new loop would gather new data about an erased person
     return _is(user, Role.ADMIN, Role.COORDINATOR)
 
 
@@ -230,6 +232,8 @@ def _view_candidate(user: User, candidate: Candidate) -> bool:
 
 def _manage_candidate(user: User, target: Candidate | Opening) -> bool:
     """Edit a candidate, or (target an Opening) add one to it: whoever manages the opening."""
+    if isinstance(target, Candidate) and target.is_erased:
+        return False  # erased stays erased: nobody types their details back in
     opening = target if isinstance(target, Opening) else target.opening
     return _manage_opening(user, opening)
 
@@ -296,6 +300,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "opening.assign": _assign_opening,
     "candidate.view": _view_candidate,
     "candidate.manage": _manage_candidate,
+    "candidate.erase": _admin,
 }
 
 

@@ -286,6 +286,8 @@ def amend_scorecard(
     """Change a submitted scorecard. Needs a reason; the earlier text stays in the audit trail."""
     if not (scorecard.is_submitted and scorecard.interviewer_id == user.id):
         raise NotAllowed(scorecard.id)
+    if scorecard.session.loop.candidate.is_erased:
+        raise NotAllowed(scorecard.id)  # no new text about an erased candidate
     if not reason.strip():
         return {"reason": "Say why you are amending a submitted scorecard."}
     changes = clean_changes(scorecard_form(scorecard), raw_changes)

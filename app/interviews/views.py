@@ -118,6 +118,8 @@ def interview(session_id: int):
     session = _session_or_404(session_id)
     require("session.view", session)
     scorecard = session.scorecard
+    if scorecard is None:
+        abort(404)  # its draft was retired when the candidate's data was erased
     if scorecard.interviewer_id != current_user.id:
         abort(403)  # the live form is its author's alone; others read /scorecards/<id>
     if scorecard.is_submitted:
@@ -131,6 +133,8 @@ def save_interview(session_id: int):
     """The form without JavaScript: save everything typed, then submit if asked."""
     session = _session_or_404(session_id)
     scorecard = session.scorecard
+    if scorecard is None:
+        abort(404)  # its draft was retired when the candidate's data was erased
     require("scorecard.edit", scorecard)
     posted = _posted_values(scorecard)
     try:
@@ -222,6 +226,8 @@ def amend(scorecard_id: int):
     if not (scorecard.is_submitted and scorecard.interviewer_id == current_user.id):
         abort(403)
     session = scorecard.session
+    if session.loop.candidate.is_erased:
+        abort(403)  # no new text about an erased candidate
     values = current_values(scorecard)
     errors: dict[str, str] = {}
     status = 200

@@ -3,7 +3,8 @@
 Never started by create_app(): every gunicorn worker and the reloader's parent would each run
 one and send every reminder several times. One blocking APScheduler with one idempotent
 interval job that polls the outbox; the outbox rows, not APScheduler's job store, are the
-source of truth, so a restart loses nothing.
+source of truth, so a restart loses nothing. Beside it: the packet renderer, and once a day
+the retention rule (erase candidates inactive for LOOPKIT_RETENTION_MONTHS; 0 turns it off).
 """
 
 from __future__ import annotations
@@ -83,6 +84,37 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
         coalesce=True,
         misfire_grace_time=None,
     )
+
+    def retention_job() -> None:
+        from ..openings.erasure import erase_inactive
+
+        with app.app_context():
+            months = int(app.config["RETENTION_MONTHS"])
+            try:
+                report = erase_inactive(months)
+            except Exception:  # noqa: BLE001  (log and try again tomorrow)
+                log.exception("retention run failed")
+                return
+            if report.candidates:
+                log.info(
+                    "retention: erased %s candidates inactive for %s months (%s)",
+                    len(report.candidates),
+                    months,
+                    report.database,
+                )
+
+    if int(app.config["RETENTION_MONTHS"]) > 0:
+        # Daily, and once at start: a scheduler restarted every night still runs it.
+        scheduler.add_job(
+            retention_job,
+            "interval",
+            days=1,
+            id="erase-inactive-candidates",
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
 
     def stop(signum, frame) -> None:
         log.info("stopping the scheduler (signal %s)", signum)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import email
 import mailbox
+import os
 import smtplib
 import ssl
+from collections.abc import Iterable
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 from typing import Protocol
@@ -75,6 +79,63 @@ class SmtpTransport:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
             self._smtp = None
+
+
+def _message_text(message: Message) -> str:
+    """Everything a reader of the mail sees, decoded: headers (RFC 2047) and text parts
+    (base64 or quoted-printable), calendar lines unfolded."""
+    pieces = []
+    for name, value in message.items():
+        with contextlib.suppress(Exception):  # a malformed header is still searched raw
+            value = str(make_header(decode_header(value)))
+        pieces.append(f"{name}: {value}")
+    for part in message.walk():
+        if part.get_content_maintype() != "text":
+            continue
+        payload = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            body = payload.decode(charset, errors="replace")
+        except LookupError:
+            body = payload.decode("utf-8", errors="replace")
+        pieces.append(body.replace("\r\n ", "").replace("\n ", ""))
+    return "\n".join(pieces).casefold()
+
+
+def _local_part(message_id: str | None) -> str:
+    return (message_id or "").strip().strip("<>").rpartition("@")[0]
+
+
+def purge_maildir(
+    directory: str | Path, message_keys: Iterable[str], needles: Iterable[str]
+) -> int:
+    """Erasure: delete every mail in the Maildir whose Message-ID is one of `message_keys`
+    (outbox keys) or whose decoded text mentions one of `needles` (any case). Returns how
+    many files went. Deleting the file is the erasure: a mail is a copy of an outbox row."""
+    keys = set(message_keys)
+    wanted = [n.casefold() for n in needles if n and n.strip()]
+    removed = 0
+    for sub in ("new", "cur", "tmp"):
+        folder = Path(directory) / sub
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if not path.is_file():
+                continue
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:  # delivered or removed meanwhile
+                continue
+            message = email.message_from_bytes(raw)
+            hit = _local_part(message.get("Message-ID")) in keys
+            if not hit and wanted:
+                seen = _message_text(message) + "\n" + raw.decode("utf-8", "replace").casefold()
+                hit = any(needle in seen for needle in wanted)
+            if hit:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                    removed += 1
+    return removed
 
 
 def transport_from_config(config) -> Transport:

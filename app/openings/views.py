@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import can, require
@@ -22,7 +22,8 @@ from .catalogue import (
     update_candidate,
     update_opening,
 )
-from .forms import candidate_form, opening_form, time_zone_names
+from .erasure import erase_candidate, purge_after_commit
+from .forms import EraseCandidateForm, candidate_form, opening_form, time_zone_names
 
 bp = Blueprint("openings", __name__)
 
@@ -176,6 +177,7 @@ def candidate(candidate_id: int):
         loops=[loop for loop in loops if can(current_user, "loop.view", loop)],
         may_manage=can(current_user, "candidate.manage", candidate),
         may_plan=can(current_user, "loop.plan", candidate),
+        may_erase=can(current_user, "candidate.erase", candidate) and not candidate.is_erased,
     )
 
 
@@ -200,4 +202,31 @@ def edit_candidate(candidate_id: int):
         opening=candidate.opening,
         candidate=candidate,
         time_zones=time_zone_names(),
+    ), _status()
+
+
+@bp.route("/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(candidate_id: int):
+    candidate = _candidate_or_404(candidate_id)
+    require("candidate.erase", candidate)
+    if candidate.is_erased:
+        flash("This candidate's personal data is already erased.", "info")
+        return redirect(url_for("openings.candidate", candidate_id=candidate.id))
+    form = EraseCandidateForm(candidate)
+    if form.validate_on_submit():
+        erased = erase_candidate(current_user, candidate, form.reason.data)
+        db.session.commit()
+        purge_after_commit([erased])
+        flash(
+            f"Personal data erased: the candidate now shows as {candidate.name}, and only "
+            "anonymous counts remain.",
+            "info",
+        )
+        return redirect(url_for("openings.candidate", candidate_id=candidate.id))
+    loop_count = db.session.execute(
+        select(func.count(Loop.id)).where(Loop.candidate_id == candidate.id)
+    ).scalar_one()
+    return render_template(
+        "candidates/erase.html", form=form, candidate=candidate, loop_count=loop_count
     ), _status()

@@ -290,6 +290,23 @@ def render_loop(
         report.rendered.append(
             Rendered(loop_id, variant, key, result.pages, seconds, result.seconds)
         )
+    if todo and _erased_meanwhile(candidate_id):
+        # Erased while we rendered: the erasure may have cleared the folder before our write.
+        # Checking after writing closes the race (either it sees our file or we see it).
+        store.delete_candidate(candidate_id)
+
+
+def _erased_meanwhile(candidate_id: int) -> bool:
+    from sqlalchemy import select
+
+    from ..models import Candidate
+
+    with _intent(False):
+        status = db.session.execute(
+            select(Candidate.status).where(Candidate.id == candidate_id)
+        ).scalar_one_or_none()
+        db.session.rollback()
+    return status in (None, CandidateStatus.ERASED)
 
 
 def render_requested(

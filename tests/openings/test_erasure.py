@@ -1,0 +1,313 @@
+"""Candidate erasure: what an admin erases is gone from the database files, the packet cache and
+the Maildir; anonymous counts and everyone else stay."""
+
+from __future__ import annotations
+
+import email
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+
+from app.db_types import utcnow
+from app.debriefs.decisions import record_decision
+from app.extensions import db
+from app.interviews.scorecards import amend_scorecard
+from app.loops.planning import _mail_session
+from app.models import (
+    AuditEvent,
+    Candidate,
+    CandidateStatus,
+    Loop,
+    LoopStatus,
+    Reminder,
+    ReminderStatus,
+    Scorecard,
+)
+from app.notify.dispatcher import dispatch_due
+from app.notify.transports import _message_text
+from app.openings.catalogue import candidate_counts
+from app.packets import store
+
+from ..conftest import csrf_from, sign_in
+from ..packets.conftest import pdf_text, run_renderer, submit
+
+CANARY = "Quillfeather-canary-7731"
+SALARY = "Salary-canary-95k-EUR-base"
+LENA = ("Lena Fischer", "lena.fischer@example.org")
+ARJUN = ("Arjun Mehta", "arjun.mehta@example.org")
+
+
+# ---- where erased text could linger ----
+
+
+def _sqlite_files() -> list[Path]:
+    main = Path(db.engine.url.database)
+    return [p for p in (main, Path(f"{main}-wal"), Path(f"{main}-shm")) if p.exists()]
+
+
+def _postgres_files() -> list[Path] | None:
+    """The data files of our tables, their TOAST and indexes; None when not readable here."""
+    db.session.execute(text("CHECKPOINT"))  # write dirty buffers out first
+    root = Path(db.session.execute(text("SHOW data_directory")).scalar_one())
+    relative = db.session.execute(
+        text(
+            "SELECT pg_relation_filepath(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't', 'i') "
+            "AND pg_relation_filepath(c.oid) IS NOT NULL"
+        )
+    ).scalars()
+    db.session.commit()
+    files = []
+    for rel in relative:
+        base = root / rel
+        files += [p for p in [base, *base.parent.glob(base.name + ".*")] if p.is_file()]
+    try:
+        for path in files[:1]:
+            path.read_bytes()
+    except PermissionError:
+        return None
+    return files
+
+
+def database_hits(needles) -> dict[str, list[str]]:
+    """Needle -> where it was found in the database: bytes of the files, and on PostgreSQL also
+    every row of every table read back as text."""
+    db.session.commit()
+    hits: dict[str, list[str]] = {}
+    if db.engine.dialect.name == "sqlite":
+        files = _sqlite_files()
+    else:
+        for table in db.metadata.sorted_tables:
+            for needle in needles:
+                found = db.session.execute(
+                    text(f"SELECT count(*) FROM {table.name} t WHERE t::text ILIKE :n"),  # noqa: S608
+                    {"n": f"%{needle}%"},
+                ).scalar_one()
+                if found:
+                    hits.setdefault(needle, []).append(f"table {table.name}")
+        db.session.commit()
+        files = _postgres_files() or []
+    for path in files:
+        data = path.read_bytes().lower()
+        for needle in needles:
+            if needle.lower().encode() in data:
+                hits.setdefault(needle, []).append(str(path))
+    return hits
+
+
+def maildir_hits(maildir: Path, needles) -> dict[str, list[str]]:
+    """Needle -> mail files mentioning it, in their raw bytes or decoded (subjects are
+    RFC 2047-encoded and bodies base64, so a raw search alone would miss them)."""
+    hits: dict[str, list[str]] = {}
+    for path in maildir.glob("*/*"):
+        raw = path.read_bytes()
+        decoded = _message_text(email.message_from_bytes(raw))
+        for needle in needles:
+            if needle.lower().encode() in raw.lower() or needle.casefold() in decoded:
+                hits.setdefault(needle, []).append(path.name)
+    return hits
+
+
+def packet_hits(root: Path, needles) -> dict[str, list[str]]:
+    hits: dict[str, list[str]] = {}
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        shown = pdf_text(data) if path.suffix == ".pdf" else ""
+        for needle in needles:
+            if needle.lower().encode() in data.lower() or needle.lower() in shown.lower():
+                hits.setdefault(needle, []).append(str(path))
+    return hits
+
+
+# ---- the journey ----
+
+
+@pytest.fixture
+def clean_outside(app: Flask):
+    """The packet cache and the Maildir are shared by the test run: start both empty."""
+    packets = Path(app.instance_path) / "packets"
+    maildir = Path(app.config["MAILDIR"])
+    for folder in (packets, maildir):
+        shutil.rmtree(folder, ignore_errors=True)
+    yield packets, maildir
+    for folder in (packets, maildir):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _lena(demo) -> Candidate:
+    return next(c for c in demo.opening.candidates if c.name == LENA[0])
+
+
+def _erase_as_admin(app: Flask, candidate_id: int, typed_name: str, reason="candidate_request"):
+    client = app.test_client()
+    assert sign_in(client, "admin@example.com").status_code == 302
+    page = client.get(f"/candidates/{candidate_id}/erase")
+    assert page.status_code == 200
+    return client, client.post(
+        f"/candidates/{candidate_id}/erase",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "confirm_name": typed_name,
+            "reason": reason,
+        },
+    )
+
+
+def test_erased_candidate_is_gone_from_database_files_packets_and_maildir(
+    app: Flask, demo, priya_card, tomas_card, clean_outside
+) -> None:
+    packets_root, maildir = clean_outside
+    lena = _lena(demo)
+    lena_id, loop_id = lena.id, lena.loops[0].id
+    arjun_id = next(c.id for c in demo.opening.candidates if c.name == ARJUN[0])
+
+    submit(
+        priya_card,
+        stage_notes={"experience": f"{CANARY}: led the ledger split", "logistics": CANARY},
+        summary=f"{CANARY} summary: strong on data modelling.",
+        candidate_questions=f"{CANARY}: how often does the pager go off?",
+        field_answers={"compensation_expectation": SALARY, "notice_period": CANARY},
+        ratings={
+            key: {
+                "level": 3,
+                "evidence": f"{CANARY} walked through the cursor pagination trade-offs in depth.",
+                "not_assessed": False,
+                "reason": "",
+            }
+            for key in priya_card.session.focus_competencies
+        },
+    )
+    submit(tomas_card)
+    errors = amend_scorecard(
+        tomas_card.interviewer,
+        tomas_card,
+        {"summary": f"Amended after the call: {CANARY} mentioned a second offer."},
+        f"Forgot {CANARY}'s remark about the queue",
+        40,
+    )
+    assert errors == {}
+    loop = db.session.get(Loop, loop_id)
+    with db.session.no_autoflush:  # record_decision reads the (expired) user mid-change
+        record_decision(loop, demo.users["manager"], "hire", f"Hire: {CANARY} was the strongest.")
+    _mail_session(priya_card.session, "session_invite", priya_card.interviewer)  # an .ics too
+    db.session.commit()
+    report = dispatch_due(now=utcnow() + timedelta(days=3))
+    assert report.sent and not report.failed
+    run_renderer(app)
+    db.session.commit()
+
+    needles = [*LENA, CANARY, SALARY]
+    # The searches find what is there before the erasure (so finding nothing after means it).
+    assert set(database_hits(needles)) == set(needles)
+    assert set(maildir_hits(maildir, needles)) >= {LENA[0]}
+    packets = list(store.candidate_dir(lena_id).glob("*.pdf"))
+    assert packets and CANARY in pdf_text(packets[0].read_bytes())
+
+    client, response = _erase_as_admin(app, lena_id, "  lena   FISCHER ")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith(f"/candidates/{lena_id}")
+    page = client.get(f"/candidates/{lena_id}").get_data(as_text=True)
+    assert f"Erased candidate #{lena_id}" in page and "Personal data erased" in page
+    assert LENA[0] not in page and LENA[1] not in page
+
+    assert database_hits(needles) == {}
+    assert maildir_hits(maildir, needles) == {}
+    assert not store.candidate_dir(lena_id).exists()
+    assert packet_hits(packets_root, needles) == {}
+
+    # Anonymous counts stay; the other candidate is untouched.
+    db.session.expire_all()
+    erased = db.session.get(Candidate, lena_id)
+    assert erased.status == CandidateStatus.ERASED and erased.erased_at is not None
+    assert candidate_counts(demo.users["admin"], [demo.opening]) == {demo.opening.id: 2}
+    arjun = db.session.get(Candidate, arjun_id)
+    assert (arjun.name, arjun.email, arjun.status) == (*ARJUN, CandidateStatus.ACTIVE)
+    assert set(database_hits(list(ARJUN))) == set(ARJUN)
+    cards = db.session.execute(
+        select(Scorecard).join(Scorecard.session).where(Scorecard.session.has(loop_id=loop_id))
+    ).scalars()
+    kept = {(c.recommendation, tuple(r["level"] for r in c.ratings.values())) for c in cards}
+    assert kept == {("yes", (3, 3, 3)), ("yes", (3, 3))}
+    loop = db.session.get(Loop, loop_id)
+    assert (loop.status, loop.debrief.decision) == (LoopStatus.DECIDED, "hire")
+
+    # The audit trail keeps who, what and when; the erasure itself is recorded without a name.
+    events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    actions = [e.action for e in events]
+    assert {"scorecard.amended", "debrief.decided", "candidate.erased"} <= set(actions)
+    amended = next(e for e in events if e.action == "scorecard.amended")
+    assert amended.actor_id == demo.users["tomas"].id
+    assert amended.details["before"] == {"summary": "[erased]"}
+    erasure = next(e for e in events if e.action == "candidate.erased")
+    assert erasure.actor_id == demo.users["admin"].id
+    assert erasure.details == {"reason": "candidate_request"}
+    db.session.commit()
+
+
+def test_erasing_an_open_loop_cancels_it_and_its_mail(app: Flask, demo, clean_outside) -> None:
+    from app.notify.outbox import sync_loop_reminders
+
+    lena = _lena(demo)
+    lena_id, loop = lena.id, lena.loops[0]
+    sync_loop_reminders(loop)
+    db.session.commit()
+    pending = db.session.execute(
+        select(Reminder.id).where(
+            Reminder.loop_id == loop.id, Reminder.status == ReminderStatus.PENDING
+        )
+    ).all()
+    assert pending
+    db.session.commit()  # hold no SQLite snapshot across the request
+
+    _, response = _erase_as_admin(app, lena_id, LENA[0], reason="no_longer_needed")
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    loop = db.session.get(Loop, loop.id)
+    assert loop.status == LoopStatus.CANCELLED
+    rows = db.session.execute(select(Reminder).where(Reminder.loop_id == loop.id)).scalars().all()
+    waiting = [r for r in rows if r.status == ReminderStatus.PENDING]
+    # Only the calendar cancellations wait to go, and they carry the erased name.
+    assert waiting and {r.kind for r in waiting} <= {"session_cancel", "debrief_cancel"}
+    assert all(LENA[0] not in (r.payload or {}).get("ics", "") for r in waiting)
+    assert all(f"#{lena_id}" in r.payload["ics"] for r in waiting)
+    # Drafts are retired: the panel can write nothing more about an erased candidate.
+    assert all(s.scorecard is None for s in loop.sessions)
+    db.session.commit()
+    priya = app.test_client()
+    assert sign_in(priya, "priya@example.com").status_code == 302
+    session_id = loop.sessions[0].id
+    assert priya.get(f"/interviews/{session_id}").status_code in (403, 404)
+
+
+def test_a_wrong_name_erases_nothing_and_says_what_to_type(app: Flask, demo) -> None:
+    lena_id = _lena(demo).id
+    db.session.commit()
+    _, response = _erase_as_admin(app, lena_id, "Lena Fisher", reason="")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "That is not the name shown: type Lena Fischer" in html
+    assert "Choose why the candidate&#39;s data is erased." in html
+    assert 'value="Lena Fisher"' in html  # what was typed stays
+    db.session.expire_all()
+    assert db.session.get(Candidate, lena_id).name == LENA[0]
+
+
+def test_an_erased_candidate_is_no_longer_edited_or_planned(app: Flask, demo) -> None:
+    lena_id = _lena(demo).id
+    db.session.commit()
+    client, response = _erase_as_admin(app, lena_id, LENA[0])
+    assert response.status_code == 302
+    page = client.get(f"/candidates/{lena_id}").get_data(as_text=True)
+    assert "Edit candidate" not in page and "Plan a loop" not in page
+    assert "Erase personal data" not in page
+    assert client.get(f"/candidates/{lena_id}/edit").status_code == 403
+    again = client.get(f"/candidates/{lena_id}/erase")
+    assert again.status_code == 302  # already erased: back to the page, with a message
