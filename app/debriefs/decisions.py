@@ -43,9 +43,11 @@ def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> No
         raise DecisionError("decision", "Confirm the loop first: it has no debrief yet.")
     if debrief.decision is not None:
         raise DecisionError("decision", "Already decided. An admin can reopen it with a reason.")
+    # Read before changing anything: reading an expired user would flush a half-made decision.
+    decider_id = user.id
     debrief.decision = decision
     debrief.rationale = rationale
-    debrief.decided_by_id = user.id
+    debrief.decided_by_id = decider_id
     debrief.decided_at = utcnow()
     loop.status = LoopStatus.DECIDED
     loop.candidate.status = (

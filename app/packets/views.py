@@ -21,7 +21,7 @@ from ..auth.permissions import can, require
 from ..database import will_write
 from ..debriefs.summary import load_loop
 from ..extensions import db
-from ..models import Loop, LoopStatus, Opening, record_audit
+from ..models import CandidateStatus, Loop, LoopStatus, Opening, record_audit
 from . import outbox, store
 from .content import competency_names, packet_data, packet_key, variant_for
 
@@ -78,6 +78,8 @@ def download(loop_id: int):
     if loop is None:
         abort(404)
     require("debrief.view", loop)
+    if loop.candidate.status == CandidateStatus.ERASED:
+        return render_template("packets/erased.html", loop_id=loop.id), 410
     variant = variant_for(current_user, loop)
     key = packet_key(packet_data(loop, variant, competency_names()))
     pdf = store.read(loop.candidate_id, key)
@@ -117,6 +119,8 @@ def opening_zip(opening_id: int):
         loop = load_loop(loop_id)
         if loop is None or not can(current_user, "debrief.view", loop):
             continue
+        if loop.candidate.status == CandidateStatus.ERASED:
+            continue  # erased with their packets: nothing to include, nothing to prepare
         variant = variant_for(current_user, loop)
         key = packet_key(packet_data(loop, variant, names))
         pdf = store.read(loop.candidate_id, key)

@@ -4,7 +4,9 @@ the Maildir; anonymous counts and everyone else stay."""
 from __future__ import annotations
 
 import email
+import io
 import shutil
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -194,8 +196,7 @@ def test_erased_candidate_is_gone_from_database_files_packets_and_maildir(
     )
     assert errors == {}
     loop = db.session.get(Loop, loop_id)
-    with db.session.no_autoflush:  # record_decision reads the (expired) user mid-change
-        record_decision(loop, demo.users["manager"], "hire", f"Hire: {CANARY} was the strongest.")
+    record_decision(loop, demo.users["manager"], "hire", f"Hire: {CANARY} was the strongest.")
     _mail_session(priya_card.session, "session_invite", priya_card.interviewer)  # an .ics too
     db.session.commit()
     report = dispatch_due(now=utcnow() + timedelta(days=3))
@@ -311,3 +312,20 @@ def test_an_erased_candidate_is_no_longer_edited_or_planned(app: Flask, demo) ->
     assert client.get(f"/candidates/{lena_id}/edit").status_code == 403
     again = client.get(f"/candidates/{lena_id}/erase")
     assert again.status_code == 302  # already erased: back to the page, with a message
+
+
+def test_an_erased_candidates_packet_is_gone_not_forever_preparing(app: Flask, demo) -> None:
+    lena = _lena(demo)
+    lena_id, loop_id, opening_id = lena.id, lena.loops[0].id, demo.opening.id
+    db.session.commit()
+    client, response = _erase_as_admin(app, lena_id, LENA[0])
+    assert response.status_code == 302
+    download = client.get(f"/loops/{loop_id}/packet.pdf")
+    assert download.status_code == 410
+    assert "personal data was erased" in download.get_data(as_text=True)
+    # The opening's zip neither waits for nor lists the erased candidate's packet.
+    bundle = client.get(f"/openings/{opening_id}/packets.zip")
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        assert archive.namelist() == ["README.txt"]
+        assert f"loop {loop_id}" not in archive.read("README.txt").decode()
