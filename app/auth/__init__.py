@@ -15,8 +15,9 @@ from .views import bp
 
 
 class RedactPasswordLinks(logging.Filter):
-    """Request lines logged by the development server and by gunicorn's access log must not
-    carry a password link's token: the link would be usable by whoever reads the log."""
+    """Request lines logged by the development server and by gunicorn (its access log, and its
+    error log at debug level) must not carry a password link's token: the link would be usable
+    by whoever reads the log."""
 
     TOKEN = re.compile(r"(/reset/)[^\s?\"']+")
 
@@ -28,7 +29,7 @@ class RedactPasswordLinks(logging.Filter):
 
 
 def _redact_request_logs() -> None:
-    for name in ("werkzeug", "gunicorn.access"):
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactPasswordLinks) for f in logger.filters):
             logger.addFilter(RedactPasswordLinks())
