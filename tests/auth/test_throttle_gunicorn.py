@@ -6,7 +6,8 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import threading
+import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -69,29 +70,32 @@ class Browser:
         return status, json.loads(body), headers
 
 
-def all_at_once(count: int, attempt) -> list:
-    """`count` attempts released together, so both workers are busy answering them."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        browser = attempt[0](i)
-        barrier.wait(timeout=20)
-        results[i] = attempt[1](browser)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+def served_by(server: GunicornServer, marker: str, timeout: float = 10.0) -> str:
+    """The pid of the worker that answered the request whose line holds `marker`."""
+    pattern = re.compile(rf"ACCESS <(\d+)> \S+ \S*[?&]{re.escape(marker)}\b")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # the access line is written just after the answer
+        match = pattern.search(server.output())
+        if match:
+            return match.group(1)
+        time.sleep(0.02)
+    raise AssertionError(f"no access log line for {marker}:\n{server.output()}")
 
 
-def login_posts_by_worker(output: str) -> dict[str, list[str]]:
-    by_worker: dict[str, list[str]] = {}
-    for pid, status in re.findall(r"ACCESS <(\d+)> POST /login HTTP/1\.1 (\d+)", output):
-        by_worker.setdefault(pid, []).append(status)
-    return by_worker
+def hold_worker(server: GunicornServer, pid: str) -> socket.socket:
+    """Keep worker `pid` busy, so the next requests go to the other one: a connection that
+    sends half a request holds the sync worker that accepted it until it is closed. A probe
+    behind it shows which worker is still free (the half request is accepted first)."""
+    for attempt in range(40):
+        stall = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        stall.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        marker = f"probe={attempt}"
+        with urllib.request.urlopen(f"{server.base_url}/health?{marker}", timeout=10):  # noqa: S310
+            pass
+        if served_by(server, marker) != pid:
+            return stall
+        stall.close()  # it held the other worker: let it go and try again
+    raise AssertionError(f"could not keep worker {pid} busy")
 
 
 def test_sign_in_throttling_holds_with_two_gunicorn_workers(
@@ -102,53 +106,48 @@ def test_sign_in_throttling_holds_with_two_gunicorn_workers(
         database_url, tmp_path / "instance", workers=2, extra_args=ACCESS_LOG
     ).start()
     try:
+        browser = Browser(server.base_url)
 
-        def prepared(i: int) -> Browser:
-            browser = Browser(server.base_url)
+        def attempt(marker: str, password: str) -> tuple[int, dict, object, str]:
             browser.fresh_token()
-            return browser
-
-        def wrong(browser: Browser):
-            return browser.open(
+            status, body, headers = browser.open(
                 "POST",
-                "/login",
-                json_body={"email": "priya@example.com", "password": WRONG_PASSWORD},
+                f"/login?{marker}",
+                json_body={"email": "priya@example.com", "password": password},
                 accept="application/json",
             )
+            return status, json.loads(body), headers, served_by(server, marker)
 
-        failed = all_at_once(5, (prepared, wrong))
-        assert [status for status, _, _ in failed] == [400] * 5, failed
+        # Five failures, the last two made to land on the worker that did not answer the third.
+        failures = [attempt(f"failure={n}", WRONG_PASSWORD) for n in range(3)]
+        stall = hold_worker(server, failures[-1][3])
+        try:
+            failures += [attempt(f"failure={n}", WRONG_PASSWORD) for n in range(3, 5)]
+        finally:
+            stall.close()
+        assert [f[0] for f in failures] == [400] * 5, failures
+        assert len({f[3] for f in failures}) == 2, "the failures landed on both workers"
 
-        def right(browser: Browser):
-            return browser.open(
-                "POST",
-                "/login",
-                json_body={"email": "priya@example.com", "password": DEMO_PASSWORD},
-                accept="application/json",
-            )
-
-        refused = all_at_once(4, (prepared, right))
-        assert [status for status, _, _ in refused] == [429] * 4, refused
-        for _, body, headers in refused:
-            assert MESSAGE.fullmatch(json.loads(body)["error"]), body
+        # Refused on both workers, the right password too, with when to try again.
+        refusals = [attempt("refused=0", DEMO_PASSWORD)]
+        stall = hold_worker(server, refusals[0][3])
+        try:
+            refusals.append(attempt("refused=1", DEMO_PASSWORD))
+        finally:
+            stall.close()
+        assert len({r[3] for r in refusals}) == 2, "both workers refused"
+        for status, body, headers, _ in refusals:
+            assert status == 429, body
+            assert MESSAGE.fullmatch(body["error"]), body
             assert int(headers["Retry-After"]) > 800
 
         # The sign-in form says the same, on a page.
-        page_browser = Browser(server.base_url)
-        _, page, _ = page_browser.open("GET", "/login")
-        page_browser.token = csrf_from(page)
-        status, page, _ = page_browser.open(
+        _, page, _ = browser.open("GET", "/login")
+        browser.token = csrf_from(page)
+        status, page, _ = browser.open(
             "POST", "/login", form={"email": "priya@example.com", "password": DEMO_PASSWORD}
         )
         assert status == 429 and MESSAGE.search(page)
-
-        by_worker = login_posts_by_worker(server.output())
-        assert len(by_worker) == 2, f"one worker answered every sign-in: {by_worker}"
-        failures_seen = {pid for pid, statuses in by_worker.items() if "400" in statuses}
-        refusals_seen = {pid for pid, statuses in by_worker.items() if "429" in statuses}
-        assert sum(s.count("400") for s in by_worker.values()) == 5
-        assert len(failures_seen) == 2, f"the failures landed on both workers: {by_worker}"
-        assert len(refusals_seen) == 2, f"both workers refuse: {by_worker}"
 
         # Another account is not affected (from the same address, below its limit of 20).
         status, body, _ = Browser(server.base_url).sign_in("tomas@example.com", DEMO_PASSWORD)
