@@ -18,8 +18,19 @@ from .users import add_user, change_role, deactivate, list_users, reactivate
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+MAX_ID = 2**31 - 1  # past a 32-bit INTEGER the database errs instead of finding nothing
+
+
 def _user_or_404(user_id: int) -> User:
+    if not 0 < user_id <= MAX_ID:
+        abort(404)
     return db.session.get(User, user_id) or abort(404)
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    """A whole-number query argument; anything else (or out of range) is the default."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else default
 
 
 def _user_page(user: User, role_form: RoleForm | None = None, problem: str | None = None):
@@ -44,8 +55,7 @@ def _password_link_page(user: User, token: str, expires_at: datetime, created: b
 @login_required
 def users():
     require("users.manage")
-    page = request.args.get("page", 1, type=int)
-    return render_template("admin/users.html", users=list_users(page))
+    return render_template("admin/users.html", users=list_users(_int_arg("page", 1)))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -149,9 +159,8 @@ def audit_trail():
     require("audit.view")
     kind = request.args.get("kind", "")
     kind = kind if kind in audit.KINDS else ""
-    actor_id = request.args.get("actor", type=int)
-    page = request.args.get("page", 1, type=int)
-    events = audit.list_events(page, kind or None, actor_id)
+    actor_id = _int_arg("actor", None)
+    events = audit.list_events(_int_arg("page", 1), kind or None, actor_id)
     args = {k: v for k, v in (("kind", kind), ("actor", actor_id)) if v}
     return render_template(
         "admin/audit.html",

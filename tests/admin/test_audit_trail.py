@@ -144,3 +144,14 @@ def test_the_filter_form_is_labelled(demo, sign_in_as) -> None:
     assert '<label for="kind">' in page and '<label for="actor">' in page
     assert "Packet viewed or exported" in page and "Role changed" in page
     csrf_from(page)  # the sign-out form: the page is a normal signed-in page
+
+
+def test_nonsense_filters_and_pages_show_the_first_page_of_everything(demo, sign_in_as) -> None:
+    record(demo.users["admin"], "loop.confirmed", demo.opening.candidates[0].loops[0], 5)
+    db.session.commit()
+    client = sign_in_as("admin@example.com")
+    for query in ("kind=nonsense", "actor=abc", f"actor={10**30}", f"page={10**30}", "page=-2"):
+        response = client.get(f"/admin/audit?{query}")
+        assert response.status_code == 200, query
+        assert len(table_rows(response.get_data(as_text=True))) == 1, query
+    assert client.get(f"/admin/users/{10**30}").status_code == 404
