@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from ..auth.accounts import AccountError
-from ..auth.permissions import require
+from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
 from ..extensions import db
 from ..models import User
@@ -109,6 +109,8 @@ def change_role_view(user_id: int):
         )
     else:
         flash(f"{user.name} already had that role: nothing changed.", "info")
+    if not can(current_user, "users.manage"):  # an admin who just stepped down
+        return redirect(url_for("main.home"))
     return redirect(url_for("admin.user", user_id=user.id))
 
 

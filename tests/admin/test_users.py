@@ -124,7 +124,9 @@ def test_changing_a_role_is_audited_with_old_and_new(demo, sign_in_as) -> None:
 def test_an_admin_cannot_deactivate_themselves(demo, sign_in_as) -> None:
     client = sign_in_as("admin@example.com")
     ada = demo.users["admin"]
-    response = post(client, f"/admin/users/{ada.id}/deactivate")
+    own_page = client.get(f"/admin/users/{ada.id}").get_data(as_text=True)
+    assert "This is your own account" in own_page and "Deactivate Ada Admin" not in own_page
+    response = post(client, f"/admin/users/{ada.id}/deactivate")  # posted all the same
     assert response.status_code == 400
     assert "You cannot deactivate your own account" in response.get_data(as_text=True)
     assert reload(ada).active
@@ -143,8 +145,10 @@ def test_the_last_active_admin_keeps_the_role(demo, sign_in_as) -> None:
         post(client, f"/admin/users/{demo.users['kwame'].id}/role", {"role": "admin"}).status_code
         == 302
     )
-    assert post(client, f"/admin/users/{ada.id}/role", {"role": "interviewer"}).status_code == 302
+    stepped_down = post(client, f"/admin/users/{ada.id}/role", {"role": "interviewer"})
+    assert stepped_down.headers["Location"] == "/", "no admin screen to come back to"
     assert reload(ada).role == "interviewer"
+    assert client.get("/admin/users").status_code == 403, "her new role applies at once"
 
 
 def test_the_last_active_admin_cannot_be_deactivated(demo, sign_in_as, app) -> None:

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 from app.demo import DEMO_PASSWORD, DemoTeam
@@ -86,10 +87,10 @@ def hold_worker(server: GunicornServer, pid: str) -> socket.socket:
     """Keep worker `pid` busy, so the next requests go to the other one: a connection that
     sends half a request holds the sync worker that accepted it until it is closed. A probe
     behind it shows which worker is still free (the half request is accepted first)."""
-    for attempt in range(40):
+    for _ in range(40):
         stall = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         stall.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        marker = f"probe={attempt}"
+        marker = f"probe={uuid.uuid4().hex}"
         with urllib.request.urlopen(f"{server.base_url}/health?{marker}", timeout=10):  # noqa: S310
             pass
         if served_by(server, marker) != pid:
