@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import backup, database, errors, logs, security, timefmt
+    from .admin import init_app as init_admin
     from .auth import init_app as init_auth
     from .debriefs import init_app as init_debriefs
     from .interviews import init_app as init_interviews
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     timefmt.init_app(app)
     init_auth(app)
+    init_admin(app)
     init_library(app)
     init_interviews(app)
     init_loops(app)

@@ -31,6 +31,16 @@ class Defaults:
     # werkzeug's strong default; tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 
+    # Failed sign-ins: past a limit within the window, attempts are refused (the right password
+    # too) for the lockout, per account and per client address; counted in the database so the
+    # limit holds across gunicorn workers.
+    SIGN_IN_ACCOUNT_LIMIT = 5
+    SIGN_IN_ADDRESS_LIMIT = 20
+    SIGN_IN_WINDOW_MINUTES = 15.0
+    SIGN_IN_LOCKOUT_MINUTES = 15.0
+    # How long a one-time password link issued by an admin works.
+    PASSWORD_RESET_HOURS = 24.0
+
     # A two-hour loop must not outlive its form's CSRF token (bound to the session anyway).
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 

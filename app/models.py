@@ -421,7 +421,12 @@ class AuditEvent(db.Model):
     """Who did what to which object, and when. Never updated, never deleted but by erasure."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        # The audit trail page filters by action kind or by actor, newest first.
+        Index("ix_audit_events_action_at", "action", "at"),
+        Index("ix_audit_events_actor_id_at", "actor_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -444,6 +449,38 @@ def record_audit(actor: User | None, action: str, obj: db.Model, **details: Any)
     )
     db.session.add(event)
     return event
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins counted per account or per client address, in the database so that every
+    gunicorn worker sees the same count. `key` is a keyed hash ("account:…" or "address:…"):
+    neither the typed email nor the address is stored, and unknown emails count like known ones."""
+
+    __tablename__ = "sign_in_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Set when the failures reached the limit: every attempt is refused until then.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordResetLink(db.Model):
+    """A one-time link to set a password, issued by an admin. Only a hash of its token is
+    stored: the token itself is shown once to the admin and is in no table or log."""
+
+    __tablename__ = "password_reset_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class PacketRequest(db.Model):

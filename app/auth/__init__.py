@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Flask, jsonify, redirect, request, url_for
 from sqlalchemy import select
 
@@ -11,7 +14,29 @@ from ..models import User
 from .views import bp
 
 
+class RedactPasswordLinks(logging.Filter):
+    """Request lines logged by the development server and by gunicorn (its access log, and its
+    error log at debug level) must not carry a password link's token: the link would be usable
+    by whoever reads the log."""
+
+    TOKEN = re.compile(r"(/reset/)[^\s?\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/reset/" in message:
+            record.msg, record.args = self.TOKEN.sub(r"\1[redacted]", message), ()
+        return True
+
+
+def _redact_request_logs() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactPasswordLinks) for f in logger.filters):
+            logger.addFilter(RedactPasswordLinks())
+
+
 def init_app(app: Flask) -> None:
+    _redact_request_logs()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
 from zoneinfo import available_timezones
 
+from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Role, User
@@ -47,9 +51,19 @@ def create_user(email: str, name: str, role: str, password: str, time_zone: str 
     return user
 
 
+@cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Same answer for unknown and wrong."""
+    """The active user with these credentials, or None. Same answer for unknown and wrong,
+    in about the same time: an unknown email is checked against a decoy hash."""
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        check_password_hash(_decoy_hash(method), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user

@@ -1,16 +1,33 @@
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from ..db_types import utcnow
 from ..extensions import db
-from .accounts import authenticate
-from .forms import SignInForm
+from . import throttle
+from .accounts import AccountError, authenticate
+from .forms import NewPasswordForm, SignInForm
+from .resets import set_password_with_link, token_hash, usable_link
 
 bp = Blueprint("auth", __name__)
+
+# The session holds the hash of the password link being used, never the token: the token
+# leaves the address bar after the first request (see reset_link).
+RESET_SESSION_KEY = "password_link"
 
 
 def _safe_next(target: str | None) -> str:
@@ -22,6 +39,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
+def _too_many(form: SignInForm, refusal: throttle.Refusal, now: datetime):
+    """429 with when to try again, as JSON for the interview page's sign-in dialog."""
+    time_zone = current_user.time_zone if current_user.is_authenticated else None
+    message = refusal.message(now, time_zone)
+    if request.is_json:
+        response = jsonify(error=message, status=429, retry_at=refusal.until.isoformat())
+    else:
+        response = render_template("auth/login.html", form=form, refused=message)
+    response = (response, 429, {"Retry-After": str(refusal.retry_after_seconds(now))})
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in by form, or by JSON from a page that must not be left (the live interview)."""
@@ -29,13 +58,23 @@ def login():
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        now = utcnow()
+        email, address = form.email.data, request.remote_addr
+        # Checked before the password, so a locked account refuses even the right one.
+        refusal = throttle.refusal(email, address, now)
+        if refusal is not None:
+            db.session.rollback()
+            return _too_many(form, refusal, now)
+        user = authenticate(email, form.password.data)
         if user is not None:
+            throttle.clear_account(email)
             login_user(user)
             db.session.commit()
             if request.is_json:
                 return jsonify(signed_in=True, name=user.name)
             return redirect(_safe_next(request.args.get("next")))
+        throttle.record_failure(email, address, now)
+        db.session.commit()
         form.password.errors.append(
             "That email and password do not match an active account. Check both and try again."
         )
@@ -58,3 +97,47 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+def _link_gone():
+    session.pop(RESET_SESSION_KEY, None)
+    return render_template("auth/link_gone.html"), 410
+
+
+@bp.get("/reset/<token>")
+def reset_link(token: str):
+    """Where an admin's password link lands. The token moves into the session (as its hash)
+    and the browser is sent on to /reset at once, so the token is not left in the address
+    bar, in the history, or in the Referer of the page's own requests."""
+    hashed = token_hash(token)
+    if usable_link(hashed) is None:
+        return _link_gone()
+    session[RESET_SESSION_KEY] = hashed
+    return redirect(url_for("auth.reset_password"), 303)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_password():
+    hashed = session.get(RESET_SESSION_KEY)
+    link = usable_link(hashed)
+    if link is None:
+        return _link_gone()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = set_password_with_link(hashed, form.password.data)
+        except AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            if user is None:
+                db.session.rollback()
+                return _link_gone()
+            throttle.clear_account(user.email)
+            db.session.commit()
+            session.pop(RESET_SESSION_KEY, None)
+            if current_user.is_authenticated:
+                logout_user()  # whoever was signed in here, the link was for someone else
+            flash("Your new password is set. Sign in with it.", "info")
+            return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form, user=link.user), status

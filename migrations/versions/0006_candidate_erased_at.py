@@ -1,7 +1,7 @@
 """candidates.erased_at: when an admin (or the retention rule) erased a candidate's personal data
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import app.db_types
 
 revision = "0006"
 # 0005 is written in parallel on another branch; whoever merges re-chains this one after it.
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

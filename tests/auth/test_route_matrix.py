@@ -94,6 +94,17 @@ LENA = lambda team: {"candidate_id": _demo_candidate(team, "Lena Fischer").id}  
 ARJUN = lambda team: {"candidate_id": _demo_candidate(team, "Arjun Mehta").id}  # noqa: E731
 
 
+KWAME = lambda team: {"user_id": team.users["kwame"].id}  # noqa: E731
+ADA = lambda team: {"user_id": team.users["admin"].id}  # noqa: E731
+
+
+def LIVE_PASSWORD_LINK(team: DemoTeam) -> dict:  # noqa: N802  (a case argument, like its peers)
+    from app.auth.resets import issue_reset_link
+
+    token, _ = issue_reset_link(team.users["admin"], team.users["kwame"])
+    return {"token": token}
+
+
 def _demo_candidate(team: DemoTeam, name: str):
     return next(c for c in team.opening.candidates if c.name == name)
 
@@ -198,6 +209,25 @@ ROUTES = {
         case(LOOP, only("admin", "hiring_manager", "panel_done", ok=202))
     ],
     ("packets.opening_zip", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager", ok=202))],
+    # Admin screens: admins alone. Posts without a form come back with their errors (400); an
+    # admin may not deactivate themselves (400); reactivating an active account changes nothing.
+    ("admin.users", "GET"): [case(lambda team: {}, only("admin"))],
+    ("admin.new_user", "GET"): [case(lambda team: {}, only("admin"))],
+    ("admin.new_user", "POST"): [case(lambda team: {}, only("admin", ok=400))],
+    ("admin.user", "GET"): [case(KWAME, only("admin"))],
+    ("admin.change_role", "POST"): [case(KWAME, only("admin", ok=400))],
+    ("admin.deactivate", "POST"): [case(ADA, only("admin", ok=400), "themselves")],
+    ("admin.reactivate", "POST"): [case(KWAME, only("admin", ok=302))],
+    ("admin.password_link", "POST"): [case(KWAME, only("admin"))],
+    ("admin.audit", "GET"): [case(lambda team: {}, only("admin"))],
+    # A password link is for whoever holds it, signed in or not: a live one moves into the
+    # session (303 to the form); a dead one, or the form without one, says so (410).
+    ("auth.reset_link", "GET"): [
+        case(LIVE_PASSWORD_LINK, {p: 303 for p in PRINCIPALS}, "live"),
+        case(lambda team: {"token": "not-a-real-token"}, {p: 410 for p in PRINCIPALS}, "dead"),
+    ],
+    ("auth.reset_password", "GET"): [case(lambda team: {}, {p: 410 for p in PRINCIPALS})],
+    ("auth.reset_password", "POST"): [case(lambda team: {}, {p: 410 for p in PRINCIPALS})],
 }
 
 CASES = [

@@ -1,0 +1,320 @@
+"""The audit trail as admins read it: plain words for each action, the object it touched (with a
+link where there is a page for it), a short summary of its details.
+
+A page costs a fixed number of statements whatever it holds: the count, the page (with actors),
+and one lookup per kind of object on the page (there are few kinds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, joinedload
+
+from ..extensions import db
+from ..models import (
+    AuditEvent,
+    Candidate,
+    Debrief,
+    InterviewSession,
+    Loop,
+    Opening,
+    Role,
+    Scorecard,
+    User,
+)
+
+PER_PAGE = 50
+SUMMARY_LENGTH = 160
+
+# What each action recorded by record_audit() means, in words that follow the actor's name.
+ACTIONS: dict[str, str] = {
+    "packet.downloaded": "downloaded the debrief packet",
+    "scorecard.submitted": "submitted a scorecard",
+    "scorecard.amended": "amended a submitted scorecard",
+    "scorecard.discarded": "discarded a scorecard",
+    "scorecard.chased": "chased a missing scorecard",
+    "debrief.decided": "decided",
+    "debrief.reopened": "reopened a decision",
+    "debrief.moved": "moved the debrief",
+    "debrief.unpinned": "let the debrief follow the interviews again",
+    "session.planned": "planned an interview",
+    "session.moved": "moved an interview",
+    "session.reassigned": "reassigned an interview",
+    "loop.confirmed": "confirmed a loop",
+    "loop.cancelled": "cancelled a loop",
+    "opening.created": "created an opening",
+    "opening.updated": "edited an opening",
+    "candidate.created": "added a candidate",
+    "candidate.updated": "edited a candidate",
+    "user.created": "created an account",
+    "user.role_changed": "changed a role",
+    "user.deactivated": "deactivated an account",
+    "user.reactivated": "reactivated an account",
+    "user.reset_link_issued": "issued a password link",
+    "user.password_set": "set a new password with a link",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    actions: tuple[str, ...]
+
+
+# The filter on the audit trail page: what an admin looks for, in their words.
+KINDS: dict[str, Kind] = {
+    "packets": Kind("Packet viewed or exported", ("packet.downloaded",)),
+    "scorecards": Kind(
+        "Scorecard submitted, amended or discarded",
+        ("scorecard.submitted", "scorecard.amended", "scorecard.discarded"),
+    ),
+    "decisions": Kind("Decision made or reopened", ("debrief.decided", "debrief.reopened")),
+    "roles": Kind("Role changed", ("user.role_changed",)),
+    "accounts": Kind(
+        "Account created, deactivated, reactivated or password link",
+        (
+            "user.created",
+            "user.deactivated",
+            "user.reactivated",
+            "user.reset_link_issued",
+            "user.password_set",
+        ),
+    ),
+    "planning": Kind(
+        "Loop planning",
+        (
+            "session.planned",
+            "session.moved",
+            "session.reassigned",
+            "loop.confirmed",
+            "loop.cancelled",
+            "debrief.moved",
+            "debrief.unpinned",
+            "scorecard.chased",
+        ),
+    ),
+    "records": Kind(
+        "Opening or candidate created or edited",
+        ("opening.created", "opening.updated", "candidate.created", "candidate.updated"),
+    ),
+}
+
+
+def action_words(action: str) -> str:
+    return ACTIONS.get(action) or action.replace(".", " ").replace("_", " ")
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    text: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    at: datetime
+    actor: str
+    action: str
+    words: str
+    object: ObjectRef
+    summary: str
+
+
+def list_events(page: int = 1, kind: str | None = None, actor_id: int | None = None) -> Pagination:
+    statement = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if kind in KINDS:
+        statement = statement.where(AuditEvent.action.in_(KINDS[kind].actions))
+    if actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == actor_id)
+    return db.paginate(statement, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+
+
+def actor_choices() -> list[tuple[int, str]]:
+    """Everyone who may appear as an actor: every account (one statement)."""
+    rows = db.session.execute(select(User.id, User.name, User.email).order_by(User.name, User.id))
+    return [(id_, f"{name} ({email})") for id_, name, email in rows]
+
+
+# ---- objects: one statement per kind of object on the page ----
+
+
+def _ids(events: Iterable[AuditEvent], object_type: str) -> list[int]:
+    return sorted(
+        {e.object_id for e in events if e.object_type == object_type and e.object_id is not None}
+    )
+
+
+def _users(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {id_: ObjectRef(name, url_for("admin.user", user_id=id_)) for id_, name in rows}
+
+
+def _loops(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(
+        select(Loop.id, Candidate.name)
+        .join(Candidate, Loop.candidate_id == Candidate.id)
+        .where(Loop.id.in_(ids))
+    )
+    return {
+        id_: ObjectRef(f"{name}'s loop", url_for("loops.planner", loop_id=id_))
+        for id_, name in rows
+    }
+
+
+def _debriefs(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(
+        select(Debrief.id, Debrief.loop_id, Candidate.name)
+        .join(Loop, Debrief.loop_id == Loop.id)
+        .join(Candidate, Loop.candidate_id == Candidate.id)
+        .where(Debrief.id.in_(ids))
+    )
+    return {
+        id_: ObjectRef(f"{name}'s debrief", url_for("debriefs.debrief", loop_id=loop_id))
+        for id_, loop_id, name in rows
+    }
+
+
+def _scorecards(ids: list[int]) -> dict[int, ObjectRef]:
+    interviewer = aliased(User)
+    rows = db.session.execute(
+        select(Scorecard.id, interviewer.name, Candidate.name)
+        .join(interviewer, Scorecard.interviewer_id == interviewer.id)
+        .join(InterviewSession, Scorecard.session_id == InterviewSession.id)
+        .join(Loop, InterviewSession.loop_id == Loop.id)
+        .join(Candidate, Loop.candidate_id == Candidate.id)
+        .where(Scorecard.id.in_(ids))
+    )
+    return {
+        id_: ObjectRef(
+            f"{who}'s scorecard on {candidate}",
+            url_for("interviews.scorecard", scorecard_id=id_),
+        )
+        for id_, who, candidate in rows
+    }
+
+
+def _sessions(ids: list[int]) -> dict[int, ObjectRef]:
+    interviewer = aliased(User)
+    rows = db.session.execute(
+        select(InterviewSession.id, InterviewSession.loop_id, interviewer.name, Candidate.name)
+        .join(interviewer, InterviewSession.interviewer_id == interviewer.id)
+        .join(Loop, InterviewSession.loop_id == Loop.id)
+        .join(Candidate, Loop.candidate_id == Candidate.id)
+        .where(InterviewSession.id.in_(ids))
+    )
+    return {
+        id_: ObjectRef(
+            f"{candidate}'s interview with {who}", url_for("loops.planner", loop_id=loop_id)
+        )
+        for id_, loop_id, who, candidate in rows
+    }
+
+
+def _candidates(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(select(Candidate.id, Candidate.name).where(Candidate.id.in_(ids)))
+    return {
+        id_: ObjectRef(name, url_for("openings.candidate", candidate_id=id_)) for id_, name in rows
+    }
+
+
+def _openings(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(select(Opening.id, Opening.title).where(Opening.id.in_(ids)))
+    return {
+        id_: ObjectRef(title, url_for("openings.detail", opening_id=id_)) for id_, title in rows
+    }
+
+
+OBJECT_LOOKUPS = {
+    "users": _users,
+    "loops": _loops,
+    "debriefs": _debriefs,
+    "scorecards": _scorecards,
+    "interview_sessions": _sessions,
+    "candidates": _candidates,
+    "openings": _openings,
+}
+OBJECT_NOUNS = {"interview_sessions": "interview"}
+
+
+def _objects(events: list[AuditEvent]) -> dict[tuple[str, int], ObjectRef]:
+    found: dict[tuple[str, int], ObjectRef] = {}
+    for object_type, lookup in OBJECT_LOOKUPS.items():
+        ids = _ids(events, object_type)
+        if ids:
+            found.update({(object_type, id_): ref for id_, ref in lookup(ids).items()})
+    return found
+
+
+def _missing(event: AuditEvent) -> ObjectRef:
+    noun = OBJECT_NOUNS.get(event.object_type, event.object_type.rstrip("s").replace("_", " "))
+    return ObjectRef(f"{noun} #{event.object_id} (no longer exists)")
+
+
+# ---- details ----
+
+
+def _short(value: Any, length: int = 60) -> str:
+    if isinstance(value, dict):
+        text = ", ".join(str(k) for k in value)
+    elif isinstance(value, list):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _role(value: Any) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return str(value)
+
+
+def summarise(action: str, details: dict[str, Any]) -> str:
+    """A line about what changed; the full details stay in the database."""
+    d = details or {}
+    if action == "user.role_changed":
+        text = f"from {_role(d.get('old'))} to {_role(d.get('new'))}"
+    elif action == "user.created":
+        text = f"as {_role(d.get('role'))}"
+    elif action == "debrief.decided":
+        decision = "hire" if d.get("decision") == "hire" else "no hire"
+        text = f"{decision}: {_short(d.get('rationale', ''), 120)}"
+    elif action == "debrief.reopened":
+        text = f"reason: {_short(d.get('reason', ''), 100)}; it was {d.get('earlier_decision')}"
+    elif action == "scorecard.amended":
+        text = f"reason: {_short(d.get('reason', ''), 80)}; changed {_short(d.get('after', {}))}"
+    elif action == "packet.downloaded":
+        text = f"{d.get('variant', '')} packet".strip()
+        if d.get("via") == "opening_zip":
+            text += ", in the opening's zip"
+    else:
+        text = "; ".join(f"{k.replace('_', ' ')}: {_short(v)}" for k, v in d.items())
+    return _short(text, SUMMARY_LENGTH)
+
+
+def rows(events: list[AuditEvent]) -> list[Row]:
+    objects = _objects(events)
+    return [
+        Row(
+            at=event.at,
+            actor=event.actor.name if event.actor is not None else "Loopkit",
+            action=event.action,
+            words=action_words(event.action),
+            object=objects.get((event.object_type, event.object_id)) or _missing(event),
+            summary=summarise(event.action, event.details),
+        )
+        for event in events
+    ]

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth.accounts import AccountError
+from ..auth.permissions import can, require
+from ..auth.resets import issue_reset_link
+from ..extensions import db
+from ..models import User
+from ..openings.forms import time_zone_names
+from . import audit
+from .forms import ROLE_HELP, NewUserForm, RoleForm
+from .users import add_user, change_role, deactivate, list_users, reactivate
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+MAX_ID = 2**31 - 1  # past a 32-bit INTEGER the database errs instead of finding nothing
+
+
+def _user_or_404(user_id: int) -> User:
+    if not 0 < user_id <= MAX_ID:
+        abort(404)
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    """A whole-number query argument; anything else (or out of range) is the default."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else default
+
+
+def _user_page(user: User, role_form: RoleForm | None = None, problem: str | None = None):
+    """The account page; shown again with a problem (400) when a change was refused."""
+    if role_form is None:
+        role_form = RoleForm(formdata=None, data={"role": user.role})
+    status = 400 if (problem or role_form.errors) else 200
+    return render_template(
+        "admin/user.html", user=user, role_form=role_form, problem=problem, role_help=ROLE_HELP
+    ), status
+
+
+def _password_link_page(user: User, token: str, expires_at: datetime, created: bool = False):
+    """Shown once, to the admin who asked, to pass on: the token is in no table and no log."""
+    link = current_app.config["BASE_URL"] + url_for("auth.reset_link", token=token)
+    return render_template(
+        "admin/password_link.html", user=user, link=link, expires_at=expires_at, created=created
+    )
+
+
+@bp.get("/users")
+@login_required
+def users():
+    require("users.manage")
+    return render_template("admin/users.html", users=list_users(_int_arg("page", 1)))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+def new_user():
+    require("users.manage")
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = add_user(current_user, form.details())
+        except AccountError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            token, expires_at = issue_reset_link(current_user, user)
+            db.session.commit()
+            return _password_link_page(user, token, expires_at, created=True)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "admin/new_user.html", form=form, time_zones=time_zone_names(), role_help=ROLE_HELP
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+@login_required
+def user(user_id: int):
+    require("users.manage")
+    return _user_page(_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/role", endpoint="change_role")
+@login_required
+def change_role_view(user_id: int):
+    require("users.manage")
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _user_page(user, form)
+    old = user.role
+    try:
+        changed = change_role(current_user, user, form.role.data)
+    except AccountError as error:
+        db.session.rollback()
+        form.role.errors.append(str(error))
+        return _user_page(_user_or_404(user_id), form)
+    db.session.commit()
+    if changed:
+        flash(
+            f"{user.name} is now {user.role.replace('_', ' ')} (was {old.replace('_', ' ')}).",
+            "info",
+        )
+    else:
+        flash(f"{user.name} already had that role: nothing changed.", "info")
+    if not can(current_user, "users.manage"):  # an admin who just stepped down
+        return redirect(url_for("main.home"))
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate", endpoint="deactivate")
+@login_required
+def deactivate_view(user_id: int):
+    require("users.manage")
+    user = _user_or_404(user_id)
+    try:
+        changed = deactivate(current_user, user)
+    except AccountError as error:
+        db.session.rollback()
+        return _user_page(_user_or_404(user_id), problem=str(error))
+    db.session.commit()
+    if changed:
+        flash(f"{user.name} can no longer sign in, and is signed out everywhere.", "info")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/reactivate", endpoint="reactivate")
+@login_required
+def reactivate_view(user_id: int):
+    require("users.manage")
+    user = _user_or_404(user_id)
+    if reactivate(current_user, user):
+        db.session.commit()
+        flash(f"{user.name} can sign in again with their password.", "info")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password-link")
+@login_required
+def password_link(user_id: int):
+    require("users.manage")
+    user = _user_or_404(user_id)
+    if not user.active:
+        return _user_page(
+            user, problem=f"{user.name}'s account is deactivated: reactivate it first."
+        )
+    token, expires_at = issue_reset_link(current_user, user)
+    db.session.commit()
+    return _password_link_page(user, token, expires_at)
+
+
+@bp.get("/audit", endpoint="audit")
+@login_required
+def audit_trail():
+    require("audit.view")
+    kind = request.args.get("kind", "")
+    kind = kind if kind in audit.KINDS else ""
+    actor_id = _int_arg("actor", None)
+    events = audit.list_events(_int_arg("page", 1), kind or None, actor_id)
+    args = {k: v for k, v in (("kind", kind), ("actor", actor_id)) if v}
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        rows=audit.rows(events.items),
+        kinds=audit.KINDS,
+        kind=kind,
+        actors=audit.actor_choices(),
+        actor_id=actor_id,
+        args=args,
+    )

@@ -1,0 +1,121 @@
+"""Failed sign-ins are throttled per account and per client address, in the database."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.auth.throttle import account_key
+from app.demo import DEMO_PASSWORD
+from app.extensions import db
+from app.models import SignInThrottle
+
+from ..conftest import csrf_from
+
+MESSAGE = re.compile(
+    r"Too many failed sign-ins\. Try again at (\d\d:\d\d) UTC \(in (\d+) minutes?\)\."
+)
+
+
+def attempt(client, email: str, password: str, address: str = "192.0.2.10"):
+    environ = {"REMOTE_ADDR": address}
+    token = csrf_from(client.get("/login", environ_base=environ).get_data(as_text=True))
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ,
+    )
+
+
+def fail(client, email: str, times: int, address: str = "192.0.2.10") -> None:
+    for _ in range(times):
+        assert attempt(client, email, "wrong password!", address).status_code == 400
+
+
+def rows() -> list[SignInThrottle]:
+    found = db.session.execute(select(SignInThrottle)).scalars().all()
+    db.session.commit()
+    return found
+
+
+def test_five_failures_lock_the_account_even_against_the_right_password(demo, client) -> None:
+    fail(client, "priya@example.com", 5)
+    response = attempt(client, "priya@example.com", DEMO_PASSWORD)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    match = MESSAGE.search(page)
+    assert match, page
+    assert match.group(2) == "15", "locked for the configured 15 minutes"
+    locked_until = next(r.locked_until for r in rows() if r.key.startswith("account:"))
+    shown = (locked_until + timedelta(seconds=59)).replace(second=0, microsecond=0)
+    assert match.group(1) == f"{shown:%H:%M}", "the time shown is when the lock ends"
+    assert int(response.headers["Retry-After"]) > 800
+    assert 'value="priya@example.com"' in page, "the typed email is kept"
+    assert client.get("/").status_code == 302, "not signed in"
+
+
+def test_the_interview_pages_json_sign_in_gets_429_with_the_message(demo, client) -> None:
+    fail(client, "priya@example.com", 5, address="127.0.0.1")
+    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
+    response = client.post(
+        "/login",
+        json={"email": "priya@example.com", "password": DEMO_PASSWORD},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert response.status_code == 429
+    assert MESSAGE.fullmatch(response.get_json()["error"])
+
+
+def test_other_accounts_from_elsewhere_are_not_affected(demo, client) -> None:
+    fail(client, "priya@example.com", 5)
+    assert attempt(client, "tomas@example.com", DEMO_PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_twenty_failures_from_one_address_lock_that_address(demo, client) -> None:
+    for n in range(20):  # four tries each at five made-up accounts: no account reaches 5
+        assert attempt(client, f"guess{n % 5}@example.com", "wrong password!").status_code == 400
+    refused = attempt(client, "kwame@example.com", DEMO_PASSWORD)
+    assert refused.status_code == 429
+    assert MESSAGE.search(refused.get_data(as_text=True))
+    other_address = attempt(client, "kwame@example.com", DEMO_PASSWORD, "198.51.100.7")
+    assert other_address.status_code == 302
+
+
+def test_a_successful_sign_in_clears_the_accounts_failures(app, demo, client) -> None:
+    fail(client, "priya@example.com", 4)
+    assert attempt(client, "priya@example.com", DEMO_PASSWORD).status_code == 302
+    client = app.test_client()  # signed out: a new browser
+    fail(client, "priya@example.com", 4)
+    assert attempt(client, "priya@example.com", DEMO_PASSWORD).status_code == 302
+
+
+def test_unknown_emails_are_refused_the_same_way(demo, client) -> None:
+    """Refusing only real accounts would tell an attacker which ones exist."""
+    fail(client, "nobody@example.com", 5)
+    fail(client, "priya@example.com", 5, "198.51.100.7")
+    unknown = attempt(client, "nobody@example.com", "wrong password!")
+    known = attempt(client, "priya@example.com", "wrong password!", "198.51.100.7")
+    assert unknown.status_code == known.status_code == 429
+    assert MESSAGE.search(unknown.get_data(as_text=True))
+    assert MESSAGE.search(known.get_data(as_text=True))
+
+
+def test_the_lock_ends_at_the_time_it_names(demo, client) -> None:
+    fail(client, "priya@example.com", 5)
+    assert attempt(client, "priya@example.com", DEMO_PASSWORD).status_code == 429
+    # Sixteen minutes later, as far as the stored lock and window are concerned.
+    earlier = timedelta(minutes=16)
+    for row in db.session.execute(select(SignInThrottle)).scalars():
+        row.window_started_at -= earlier
+        row.locked_until = row.locked_until and row.locked_until - earlier
+    db.session.commit()
+    assert attempt(client, "priya@example.com", DEMO_PASSWORD).status_code == 302
+
+
+def test_failures_are_stored_without_password_or_email(demo, client) -> None:
+    fail(client, "priya@example.com", 2)
+    stored = " ".join(f"{r.key} {r.failures}" for r in rows())
+    assert "wrong password" not in stored and "priya" not in stored
+    assert account_key("PRIYA@example.com ") in stored, "one key per account, however typed"
