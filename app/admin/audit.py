@@ -53,6 +53,7 @@ ACTIONS: dict[str, str] = {
     "opening.updated": "edited an opening",
     "candidate.created": "added a candidate",
     "candidate.updated": "edited a candidate",
+    "candidate.erased": "erased a candidate's personal data",
     "user.created": "created an account",
     "user.role_changed": "changed a role",
     "user.deactivated": "deactivated an account",
@@ -104,6 +105,7 @@ KINDS: dict[str, Kind] = {
         "Opening or candidate created or edited",
         ("opening.created", "opening.updated", "candidate.created", "candidate.updated"),
     ),
+    "erasures": Kind("Candidate erased", ("candidate.erased",)),
 }
 
 
