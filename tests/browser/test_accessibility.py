@@ -3,7 +3,8 @@
 The pages come from the route matrix (tests/auth/test_route_matrix.py), which must name every
 route the app serves: a new page is crawled here as soon as it has its matrix entry. Every GET
 route is visited with the matrix's arguments; every form route the matrix expects to refuse with
-400 is posted empty, so each form is also checked with its errors showing.
+400 is posted empty, so each form is also checked with its errors showing, and its error summary
+is checked: at the top, focused on arrival, each link leading to its field.
 
 axe-core comes from the npm registry (package.json; `make test` runs `npm ci`). Injecting it needs
 a context that bypasses the CSP; the app still sends its CSP, and test_csp.py checks it holds.
@@ -21,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 from app.demo import DEMO_PASSWORD, DemoTeam
 from app.extensions import db
 
-from ..auth.test_route_matrix import PRINCIPALS, ROUTES, _submit_tomas
+from ..auth.test_route_matrix import PRINCIPALS, PRIYA_SESSION, ROUTES, _submit_tomas
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # axe tags WCAG 2.2's new A criteria under no tag of their own; its AA rules carry wcag22aa.
@@ -40,6 +41,14 @@ class Visit:
     url: str
     expected: int
     name: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+# Forms whose errors an empty post does not reach: (endpoint, url arguments, fields, who).
+FORMS_WITH_ERRORS = [
+    # The live interview submitted with nothing filled in.
+    ("interviews.save_interview", PRIYA_SESSION, (("action", "submit"),), "interviewer"),
+]
 
 
 def visits_for(app: Flask, team: DemoTeam, principal: str) -> list[Visit]:
@@ -51,16 +60,27 @@ def visits_for(app: Flask, team: DemoTeam, principal: str) -> list[Visit]:
                 continue
             for spec in cases:
                 expected = spec["expected"][principal]
-                url = url_for(endpoint, **spec["args"](team))
                 name = f"{method} {endpoint} {spec['label']}".strip()
                 if method == "GET":
-                    gets.append(Visit(method, url, expected, name))
-                elif expected == 400 and "json" not in spec["body"](team):
-                    # An empty form refused: the page comes back with its errors. Checked as
-                    # the first role allowed to post it: for the others it is the same page.
-                    first = next(r for r in ROLES if spec["expected"][r] == 400)
-                    if first == principal:
-                        posts.append(Visit(method, url, expected, name))
+                    gets.append(
+                        Visit(method, url_for(endpoint, **spec["args"](team)), expected, name)
+                    )
+                    continue
+                # An empty form refused: the page comes back with its errors. Checked as the
+                # first role allowed to post it: for the others it is the same page.
+                if (
+                    expected != 400
+                    or next(r for r in ROLES if spec["expected"][r] == 400) != principal
+                ):
+                    continue
+                if "json" not in spec["body"](team):
+                    posts.append(
+                        Visit(method, url_for(endpoint, **spec["args"](team)), expected, name)
+                    )
+        for endpoint, args, fields, who in FORMS_WITH_ERRORS:
+            if who == principal:
+                url = url_for(endpoint, **args(team))
+                posts.append(Visit("POST", url, 400, f"POST {endpoint} {dict(fields)}", fields))
         gets.append(Visit("GET", "/no-such-page", 404, "the 404 page"))
     return gets + posts
 
@@ -92,18 +112,43 @@ def run_axe(page) -> list[dict]:
     return result["violations"]
 
 
-POST_EMPTY_FORM = """([url, token]) => {
+POST_FORM = """([url, fields]) => {
   const form = document.createElement('form');
   form.method = 'post';
   form.action = url;
-  const input = document.createElement('input');
-  input.type = 'hidden';
-  input.name = 'csrf_token';
-  input.value = token;
-  form.append(input);
+  for (const [name, value] of fields) {
+    const input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = name;
+    input.value = value;
+    form.append(input);
+  }
   document.body.append(form);
   form.submit();
 }"""
+
+
+def signed_in_page(browser, base: str, principal: str, **context_options):
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, **context_options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(base + "/login")
+    email = PRINCIPALS[principal]
+    if email is not None:
+        page.fill("#email", email)
+        page.fill("#password", DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.press("#password", "Enter")
+        assert "/login" not in page.url, f"{principal} could not sign in"
+    return context, page
+
+
+def post_form(page, base: str, visit: Visit):
+    """Post the visit's fields (with a fresh CSRF token) from the page, as a form would."""
+    token = page.context.request.get(base + "/auth/csrf-token").json()["csrf_token"]
+    with page.expect_navigation() as navigation:
+        page.evaluate(POST_FORM, [base + visit.url, [["csrf_token", token], *visit.fields]])
+    return navigation.value
 
 
 @pytest.mark.parametrize("principal", ROLES)
@@ -117,27 +162,18 @@ def test_every_page_has_no_axe_violations(
 
     # bypass_csp lets the injected axe run; the app's CSP header is still sent. Injected into
     # every document the context opens, so each page has it without a separate step.
-    context = browser.new_context(viewport={"width": 1100, "height": 800}, bypass_csp=True)
+    context, page = signed_in_page(browser, live_server, principal, bypass_csp=True)
     context.add_init_script(path=str(AXE))
-    page = context.new_page()
-    page.set_default_timeout(15_000)
     found: list[str] = []
     checked: list[str] = []
     seen_errors: set[int] = set()
     seen_expected: set[int] = set()
     seen_final: set[str] = set()
     try:
-        email = PRINCIPALS[principal]
-        page.goto(live_server + "/login")
-        if email is None:
+        if PRINCIPALS[principal] is None:
+            page.reload()  # the sign-in page, now with axe in it
             checked.append("GET auth.login (signed out)")
             found += [format_violations("GET /login", run_axe(page))]
-        else:
-            page.fill("#email", email)
-            page.fill("#password", DEMO_PASSWORD)
-            with page.expect_navigation():
-                page.press("#password", "Enter")
-            assert "/login" not in page.url, f"{principal} could not sign in"
 
         for visit in visits:
             # The matrix already says where these end: the sign-in page, home or the shared
@@ -154,10 +190,7 @@ def test_every_page_has_no_axe_violations(
                         continue  # a calendar file: no page to check
                     raise
             else:
-                token = context.request.get(live_server + "/auth/csrf-token").json()["csrf_token"]
-                with page.expect_navigation() as navigation:
-                    page.evaluate(POST_EMPTY_FORM, [live_server + visit.url, token])
-                response = navigation.value
+                response = post_form(page, live_server, visit)
             status = response.status
             if "text/html" not in response.headers.get("content-type", ""):
                 continue  # JSON for scripts
@@ -182,3 +215,90 @@ def test_every_page_has_no_axe_violations(
     found = [f for f in found if f]
     assert not found, f"axe-core found violations as {principal}:\n" + "\n".join(found)
     print(f"\n{principal}: {len(checked)} pages checked:", ", ".join(checked))
+
+
+def test_axe_reports_a_field_without_a_label_and_faint_text(live_server: str, browser) -> None:
+    """The crawl above passes only if axe really runs: here it must find what is broken."""
+    context, page = signed_in_page(browser, live_server, "anonymous", bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    try:
+        page.reload()
+        page.evaluate(
+            """() => {
+              const main = document.querySelector('main');
+              main.insertAdjacentHTML('beforeend',
+                '<input type="text" name="nickname"><p class="faint">Hard to read</p>');
+              main.querySelector('.faint').style.color = '#c8c8c8';
+            }"""
+        )
+        found = {v["id"] for v in run_axe(page)}
+    finally:
+        context.close()
+    assert {"label", "color-contrast"} <= found, found
+
+
+# Run in the page after a form came back with errors: what a person relying on the summary meets.
+SUMMARY_PROBLEMS = """() => {
+  const problems = [];
+  const summary = document.querySelector('.error-summary');
+  if (!summary) return ['no error summary'];
+  if (document.activeElement !== summary) {
+    problems.push('focus is on ' + document.activeElement.tagName + ', not the summary');
+  }
+  if (!summary.matches('[role=alert]')) problems.push('the summary is not announced (role=alert)');
+  for (const message of document.querySelectorAll('.error-message')) {
+    if (!message.checkVisibility()) continue;  // a closed dialog's
+    if (!(summary.compareDocumentPosition(message) & Node.DOCUMENT_POSITION_FOLLOWING)) {
+      problems.push('an error shows above the summary: ' + message.textContent);
+    }
+    const described = message.id && document.querySelector(
+      '[aria-describedby~="' + CSS.escape(message.id) + '"]');
+    if (!described) problems.push('no field is described by the error: ' + message.textContent);
+  }
+  if (!summary.querySelector('li')) problems.push('the summary lists nothing');
+  return problems;
+}"""
+
+
+def test_form_errors_are_summarised_at_the_top_and_linked_to_their_fields(
+    app: Flask, demo: DemoTeam, live_server: str, browser
+) -> None:
+    """Every form of the matrix, posted empty by the first role allowed to post it."""
+    _submit_tomas(demo)
+    forms = {
+        principal: [v for v in visits_for(app, demo, principal) if v.method == "POST"]
+        for principal in ROLES
+    }
+    db.session.commit()
+    assert sum(len(v) for v in forms.values()) >= 10, forms
+    problems: list[str] = []
+    for principal, visits in forms.items():
+        if not visits:
+            continue
+        context, page = signed_in_page(browser, live_server, principal)
+        try:
+            for visit in visits:
+                problems += summary_problems(page, live_server, visit)
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def summary_problems(page, base: str, visit: Visit) -> list[str]:
+    response = post_form(page, base, visit)
+    assert response.status == 400, f"{visit.name}: {response.status}"
+    problems = [f"{visit.name}: {p}" for p in page.evaluate(SUMMARY_PROBLEMS)]
+    links = page.locator(".error-summary a[href^='#']")
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = link.get_attribute("href")[1:]
+        if page.locator(f"[id='{target}']").count() != 1:
+            problems.append(f"{visit.name}: the link to #{target} has no single target")
+            continue
+        # Following the link with the keyboard puts focus in the field, ready to type.
+        link.focus()
+        page.keyboard.press("Enter")
+        focused = page.evaluate("document.activeElement.id")
+        if focused != target:
+            problems.append(f"{visit.name}: the link to #{target} left focus on #{focused}")
+    return problems
