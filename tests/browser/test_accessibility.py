@@ -151,8 +151,50 @@ def post_form(page, base: str, visit: Visit):
     return navigation.value
 
 
+# Run in the page after a form came back with errors: what a person relying on the summary meets.
+SUMMARY_PROBLEMS = """() => {
+  const problems = [];
+  const summary = document.querySelector('.error-summary');
+  if (!summary) return ['no error summary'];
+  if (document.activeElement !== summary) {
+    problems.push('focus is on ' + document.activeElement.tagName + ', not the summary');
+  }
+  if (!summary.matches('[role=alert]')) problems.push('the summary is not announced (role=alert)');
+  for (const message of document.querySelectorAll('.error-message')) {
+    if (!message.checkVisibility()) continue;  // a closed dialog's
+    if (!(summary.compareDocumentPosition(message) & Node.DOCUMENT_POSITION_FOLLOWING)) {
+      problems.push('an error shows above the summary: ' + message.textContent);
+    }
+    const described = message.id && document.querySelector(
+      '[aria-describedby~="' + CSS.escape(message.id) + '"]');
+    if (!described) problems.push('no field is described by the error: ' + message.textContent);
+  }
+  if (!summary.querySelector('li')) problems.push('the summary lists nothing');
+  return problems;
+}"""
+
+
+def link_problems(page, visit: Visit) -> list[str]:
+    """Each link of the error summary must lead to one field and put the focus there."""
+    problems = []
+    links = page.locator(".error-summary a[href^='#']")
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = link.get_attribute("href")[1:]
+        if page.locator(f"[id='{target}']").count() != 1:
+            problems.append(f"{visit.name}: the link to #{target} has no single target")
+            continue
+        # Following the link with the keyboard puts focus in the field, ready to type.
+        link.focus()
+        page.keyboard.press("Enter")
+        focused = page.evaluate("document.activeElement.id")
+        if focused != target:
+            problems.append(f"{visit.name}: the link to #{target} left focus on #{focused}")
+    return problems
+
+
 @pytest.mark.parametrize("principal", ROLES)
-def test_every_page_has_no_axe_violations(
+def test_every_page_passes_axe_and_every_form_summarises_its_errors(
     app: Flask, demo: DemoTeam, live_server: str, browser, principal: str
 ) -> None:
     assert AXE.exists(), "axe-core is missing: `make test` installs it (npm ci)"
@@ -165,6 +207,7 @@ def test_every_page_has_no_axe_violations(
     context, page = signed_in_page(browser, live_server, principal, bypass_csp=True)
     context.add_init_script(path=str(AXE))
     found: list[str] = []
+    summaries: list[str] = []
     checked: list[str] = []
     seen_errors: set[int] = set()
     seen_expected: set[int] = set()
@@ -206,14 +249,21 @@ def test_every_page_has_no_axe_violations(
             seen_errors.add(status)
             seen_final.add(final)
             checked.append(f"{visit.name} ({status})")
+            if visit.method == "POST":
+                # As it arrived (focus on the summary), before axe opens folded sections.
+                arrival = page.evaluate(SUMMARY_PROBLEMS)
+                summaries += [f"{visit.name}: {problem}" for problem in arrival]
             violations = run_axe(page)
             if violations:
                 found.append(format_violations(f"{visit.name} ({visit.url})", violations))
+            if visit.method == "POST":
+                summaries += link_problems(page, visit)
     finally:
         context.close()
 
     found = [f for f in found if f]
     assert not found, f"axe-core found violations as {principal}:\n" + "\n".join(found)
+    assert not summaries, f"error summaries as {principal}:\n" + "\n".join(summaries)
     print(f"\n{principal}: {len(checked)} pages checked:", ", ".join(checked))
 
 
@@ -235,70 +285,3 @@ def test_axe_reports_a_field_without_a_label_and_faint_text(live_server: str, br
     finally:
         context.close()
     assert {"label", "color-contrast"} <= found, found
-
-
-# Run in the page after a form came back with errors: what a person relying on the summary meets.
-SUMMARY_PROBLEMS = """() => {
-  const problems = [];
-  const summary = document.querySelector('.error-summary');
-  if (!summary) return ['no error summary'];
-  if (document.activeElement !== summary) {
-    problems.push('focus is on ' + document.activeElement.tagName + ', not the summary');
-  }
-  if (!summary.matches('[role=alert]')) problems.push('the summary is not announced (role=alert)');
-  for (const message of document.querySelectorAll('.error-message')) {
-    if (!message.checkVisibility()) continue;  // a closed dialog's
-    if (!(summary.compareDocumentPosition(message) & Node.DOCUMENT_POSITION_FOLLOWING)) {
-      problems.push('an error shows above the summary: ' + message.textContent);
-    }
-    const described = message.id && document.querySelector(
-      '[aria-describedby~="' + CSS.escape(message.id) + '"]');
-    if (!described) problems.push('no field is described by the error: ' + message.textContent);
-  }
-  if (!summary.querySelector('li')) problems.push('the summary lists nothing');
-  return problems;
-}"""
-
-
-def test_form_errors_are_summarised_at_the_top_and_linked_to_their_fields(
-    app: Flask, demo: DemoTeam, live_server: str, browser
-) -> None:
-    """Every form of the matrix, posted empty by the first role allowed to post it."""
-    _submit_tomas(demo)
-    forms = {
-        principal: [v for v in visits_for(app, demo, principal) if v.method == "POST"]
-        for principal in ROLES
-    }
-    db.session.commit()
-    assert sum(len(v) for v in forms.values()) >= 10, forms
-    problems: list[str] = []
-    for principal, visits in forms.items():
-        if not visits:
-            continue
-        context, page = signed_in_page(browser, live_server, principal)
-        try:
-            for visit in visits:
-                problems += summary_problems(page, live_server, visit)
-        finally:
-            context.close()
-    assert not problems, "\n".join(problems)
-
-
-def summary_problems(page, base: str, visit: Visit) -> list[str]:
-    response = post_form(page, base, visit)
-    assert response.status == 400, f"{visit.name}: {response.status}"
-    problems = [f"{visit.name}: {p}" for p in page.evaluate(SUMMARY_PROBLEMS)]
-    links = page.locator(".error-summary a[href^='#']")
-    for index in range(links.count()):
-        link = links.nth(index)
-        target = link.get_attribute("href")[1:]
-        if page.locator(f"[id='{target}']").count() != 1:
-            problems.append(f"{visit.name}: the link to #{target} has no single target")
-            continue
-        # Following the link with the keyboard puts focus in the field, ready to type.
-        link.focus()
-        page.keyboard.press("Enter")
-        focused = page.evaluate("document.activeElement.id")
-        if focused != target:
-            problems.append(f"{visit.name}: the link to #{target} left focus on #{focused}")
-    return problems
