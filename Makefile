@@ -4,6 +4,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility tests, pinned in package-lock.json. The stamp sits inside its
+# folder: a missing axe-core or a changed lock file both mean `npm ci` again.
+NODE_STAMP := node_modules/axe-core/.installed
 # Libraries WeasyPrint loads, and fonts so notes in any script render.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
@@ -19,6 +22,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.lock
 	touch $@
 
+# Debian's npm only when there is no npm at all: a NodeSource nodejs already carries its own.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || scripts/ensure-debian-packages.sh nodejs npm
+	npm ci --no-audit --no-fund
+	touch $@
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -29,17 +38,17 @@ serve: $(STAMP)
 	@scripts/ensure-debian-packages.sh $(RUN_DEBS)
 	@scripts/run-local.sh serve
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
 	@echo "== SQLite =="
 	$(PY) -m pytest
 	@echo "== PostgreSQL =="
 	scripts/with-postgres.sh $(PY) -m pytest
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(NODE_STAMP)
 	scripts/with-postgres.sh $(PY) -m pytest
 
 lint: $(STAMP)
@@ -58,4 +67,4 @@ lock:
 	/tmp/loopkit-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache test-artifacts

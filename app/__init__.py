@@ -76,6 +76,17 @@ def _finish_config(app: Flask) -> None:
                 "(LOOPKIT_ENV=development allows a throwaway key for local use.)"
             )
         app.config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105
+    proxies = app.config["PROXY_FIX"]
+    if not isinstance(proxies, int) or proxies < 0:
+        raise config_module.ConfigError(
+            f"LOOPKIT_PROXY_FIX is the number of reverse proxies in front of Loopkit "
+            f"(0 when there is none), not {proxies!r}"
+        )
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address, scheme (so HTTPS is known: HSTS, secure URLs) and host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.default_sqlite_url(app.instance_path)

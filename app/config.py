@@ -14,6 +14,9 @@ class Defaults:
     ENV = "production"
     SECRET_KEY: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed.
+    # 0 believes none: anyone could claim HTTPS or another address otherwise.
+    PROXY_FIX = 0
 
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}

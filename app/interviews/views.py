@@ -248,6 +248,8 @@ def amend(scorecard_id: int):
             return redirect(url_for("interviews.scorecard", scorecard_id=scorecard.id))
         db.session.rollback()
         values, status = posted, 400
+        # The reason's field is amend_reason on this form: its error belongs there.
+        errors = {("amend_reason" if k == "reason" else k): v for k, v in errors.items()}
     return render_template(
         "interviews/amend.html",
         scorecard=scorecard,
@@ -257,5 +259,6 @@ def amend(scorecard_id: int):
         values=values,
         errors=errors,
         reason=request.form.get("amend_reason", ""),
+        labels={"amend_reason": "Reason", **field_labels(session)},
         can_see_private=True,
     ), status

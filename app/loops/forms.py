@@ -73,8 +73,10 @@ class ConfirmLoopForm(FlaskForm):
 
 
 class DebriefForm(FlaskForm):
+    # Its own id: the planner also shows the add-an-interview form's starts_at.
     starts_at = StringField(
         "Debrief starts (your time)",
+        id="debrief-starts-at",
         validators=[DataRequired("Give the debrief time.")],
         render_kw={"type": "datetime-local"},
     )

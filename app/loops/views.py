@@ -86,6 +86,7 @@ def _planner(loop: Loop, status: int = 200, **forms):
     forms.setdefault("move_form", MoveSessionForm())
     forms.setdefault("reassign_form", _reassign_form())
     forms.setdefault("reassigning", None)
+    forms.setdefault("moving", None)
     reminders = (
         db.session.execute(
             select(Reminder)
@@ -199,8 +200,7 @@ def move(loop_id: int, session_id: int):
             db.session.commit()
             flash("Interview moved; invitations and reminders follow.", "info")
             return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
-    flash("Not moved: " + " ".join(form.starts_at.errors), "error")
-    return _planner(loop, 400, move_form=form)
+    return _planner(loop, 400, move_form=form, moving=session_id)
 
 
 @bp.post("/loops/<int:loop_id>/sessions/<int:session_id>/reassign")

@@ -2,7 +2,7 @@
 
 A download recomputes the packet's key from the current state (a read, no rendering) and looks
 for the file. Found: the PDF with an ETag (304 on revalidation), audited. Not found: a 202 page
-that refreshes itself while the renderer (the scheduler process) prepares it.
+that keeps asking (static/js/packet-wait.js) while the renderer (the scheduler process) prepares it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -47,7 +48,12 @@ def test_manager_decides_and_downloads_the_packet(
     from app.packets.renderer import render_requested
 
     db.session.commit()
-    render_requested()
+    # The waiting page keeps asking on its own and hands the file over once it is rendered.
+    with page.expect_download(timeout=20_000) as waited:
+        render_requested()
+    assert waited.value.suggested_filename.startswith("debrief-packet-")
+    assert Path(waited.value.path()).read_bytes().startswith(b"%PDF")
+    expect(page.locator("#packet-status")).to_contain_text("Ready: your download has started")
     page.goto(f"{live_server}/loops/{loop.id}/debrief")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF packet").click()

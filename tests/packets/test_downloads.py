@@ -62,7 +62,8 @@ def test_no_fresh_packet_means_preparing_not_rendering_then_the_renderer_serves_
     assert waiting.status_code == 202
     page = waiting.get_data(as_text=True)
     assert "Preparing the packet" in page
-    assert '<meta http-equiv="refresh" content="3">' in page
+    # It asks again from a script, never by a timed reload (WCAG 2.2.1).
+    assert "js/packet-wait.js" in page and 'http-equiv="refresh"' not in page
     assert (
         "<script>" not in page and "unsafe-inline" not in waiting.headers["Content-Security-Policy"]
     )
