@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import database, errors, security, timefmt
+    from . import database, errors, input, security, timefmt
     from .auth import init_app as init_auth
     from .debriefs import init_app as init_debriefs
     from .interviews import init_app as init_interviews
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .openings import init_app as init_openings
     from .packets import init_app as init_packets
 
+    input.init_app(app)  # first: routes take their id converter when they are added
     database.init_app(app)
     security.init_app(app)
     timefmt.init_app(app)

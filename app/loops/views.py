@@ -23,6 +23,7 @@ from ..models import (
     Candidate,
     InterviewSession,
     Loop,
+    LoopStatus,
     Reminder,
     RubricVersion,
     ScriptVersion,
@@ -46,6 +47,7 @@ from .planning import (
     plan_session,
     reassign_session,
     start_loop,
+    uncovered,
     unpin_debrief,
 )
 from .queries import load_loop
@@ -240,11 +242,17 @@ def confirm(loop_id: int):
         except CoverageError as error:
             form.override_reason.errors = [str(error)]
         except PlanningError as error:
-            form.override_reason.errors = [str(error)]
+            # About the loop, not the reason typed; the confirm form may not even be shown
+            # (a loop already confirmed), so the message goes to the top of the page.
+            flash(str(error), "error")
         else:
             db.session.commit()
             flash("Loop confirmed: invitations sent, debrief scheduled.", "info")
             return redirect(url_for("loops.planner", loop_id=loop.id))
+    elif not (loop.status == LoopStatus.PLANNING and uncovered(loop)):
+        # The reason field is shown only while competencies lack an owner: say it at the top.
+        for error in form.override_reason.errors:
+            flash(f"Not confirmed. {error}", "error")
     db.session.rollback()
     return _planner(_loop_or_404(loop_id), 400, confirm_form=form)
 

@@ -192,3 +192,25 @@ def test_reassigning_can_discard_notes(planned) -> None:
     db.session.flush()
     reassign_session(first, demo.users["kwame"], demo.users["coordinator"], notes="discard")
     assert db.session.get(Scorecard, old_id) is None
+
+
+# Found by the hostile-input pass (tests/hostile): a 400 page with no message, because the
+# confirm form is not shown on a confirmed loop.
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 2001])
+def test_confirming_a_confirmed_loop_says_why_not(app, demo, reason) -> None:
+    from ..conftest import csrf_from, sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        f"/loops/{loop.id}/confirm", data={"csrf_token": token, "override_reason": reason}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'class="flash flash-error">' in page
+    assert "Only a loop being planned can be confirmed." in page or "2,000 characters" in page
