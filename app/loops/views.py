@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -17,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import can, require
+from ..db_types import utcnow
 from ..extensions import db
 from ..library.store import latest_versions
 from ..models import (
@@ -141,12 +144,25 @@ def planner(loop_id: int):
     return _planner(loop)
 
 
+# Interviews and debriefs are planned from a year back (recording one that happened) to ten
+# years ahead; past that a date is a typo, and near year 1 or 9999 it overflows on conversion.
+PLANNING_PAST = timedelta(days=366)
+PLANNING_FUTURE = timedelta(days=3653)
+
+
 def _parse_local(form_field) -> object:
+    message = "Pick a time from a year ago to ten years ahead."
     try:
-        return local_datetime(form_field.data or "", current_user.time_zone)
+        moment = local_datetime(form_field.data or "", current_user.time_zone)
+        if not utcnow() - PLANNING_PAST <= moment <= utcnow() + PLANNING_FUTURE:
+            raise ValueError(message)
+    except OverflowError:
+        form_field.errors = [*form_field.errors, message]
+        return None
     except ValueError as error:
         form_field.errors = [*form_field.errors, str(error)]
         return None
+    return moment
 
 
 @bp.post("/loops/<int:loop_id>/sessions")

@@ -218,7 +218,7 @@ class HostileRun:
         before = {k: v for k, v in self.baseline.items() if k not in skip_tables}
         changed = changes_between(before, after)
         if refused:
-            _assert_message(response, where)
+            assert_message(response, where)
             unexpected = _outside(changed, may_change_when_refused)
             assert not unexpected, f"refused with {status} but changed {unexpected}: {where}"
             if changed:
@@ -240,7 +240,7 @@ def _outside(changed: list[str], allowed: list[str]) -> list[str]:
     return [c for c in changed if not any(fnmatch.fnmatchcase(c, p) for p in allowed)]
 
 
-def _assert_message(response, where: str) -> None:
+def assert_message(response, where: str) -> None:
     """A refusal must say what is wrong: JSON with an error, or a page with a message."""
     if response.status_code == 302:
         return  # to the sign-in page, which says why
