@@ -22,7 +22,10 @@ MAX_ROW_ID = 2**63 - 1
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:...>` in every route: ids past MAX_ROW_ID are not found (404), not an overflow."""
+    """`<int:...>` in every route: ids past MAX_ROW_ID are not found (404), not an overflow;
+    ASCII digits only (Werkzeug's `\\d` also takes "１"), so each row has one address."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)

@@ -14,6 +14,7 @@ from ..conftest import csrf_from, sign_in
         ("GET", "/loops/9223372036854775808"),
         ("GET", "/candidates/99999999999999999999999999999"),
         ("GET", "/scorecards/9223372036854775808"),
+        ("GET", "/library/rubrics/１"),  # a full-width digit: not another address for rubric 1
         ("POST", "/loops/9223372036854775808/decision"),
     ],
 )
