@@ -280,3 +280,31 @@ def test_hostile_ids_in_paths_are_not_found(hostile: HostileRun) -> None:
         assert_message(response, request.describe())
 
     examples()
+
+
+def test_the_verdict_fails_on_an_exception_and_on_any_500(hostile: HostileRun) -> None:
+    """The harness must notice a server error even though errors.py turns it into a tidy page
+    (or JSON) with PROPAGATE_EXCEPTIONS off."""
+
+    @hostile.app.post("/probe/raises")
+    def raises():
+        raise RuntimeError("boom")
+
+    @hostile.app.post("/probe/answers-500")
+    def answers_500():
+        return {"error": "quietly broken"}, 500
+
+    def post(path: str):
+        request = Request("admin", "POST", path, content_type="application/json")
+        request.headers["X-CSRFToken"] = hostile.token("admin")
+        request.body = json_text({})
+        return request, hostile.send(request)
+
+    verdict = dict(allowed=True, success=frozenset({200}), json_endpoint=True, may_change=[])
+    request, response = post("/probe/raises")
+    assert response.status_code == 500 and response.get_json()["status"] == 500
+    with pytest.raises(AssertionError, match="(?s)the request raised:.*RuntimeError: boom"):
+        hostile.judge(request, response, **verdict)
+    request, response = post("/probe/answers-500")
+    with pytest.raises(AssertionError, match="^500 for"):
+        hostile.judge(request, response, **verdict)
