@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import backup, database, errors, logs, security, timefmt
+    from . import backup, database, errors, input, logs, security, timefmt
     from .admin import init_app as init_admin
     from .auth import init_app as init_auth
     from .debriefs import init_app as init_debriefs
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .openings import init_app as init_openings
     from .packets import init_app as init_packets
 
+    input.init_app(app)  # first: routes take their id converter when they are added
     logs.init_app(app)
     database.init_app(app)
     backup.init_app(app)

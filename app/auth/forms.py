@@ -1,11 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .accounts import MIN_PASSWORD_LENGTH
 
+from ..input import Form
 
-class SignInForm(FlaskForm):
+
+class SignInForm(Form):
     email = EmailField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254)],

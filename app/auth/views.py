@@ -31,7 +31,11 @@ RESET_SESSION_KEY = "password_link"
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after sign-in is a phishing tool.
+    # Only same-site paths: an open redirect after sign-in is a phishing tool. Browsers read a
+    # backslash as a slash and drop tabs and newlines, so "/\\evil" and "/\t/evil" mean
+    # "//evil": any of those characters makes the target unsafe.
+    if target and any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return url_for("main.home")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:

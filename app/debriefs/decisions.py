@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..db_types import utcnow
 from ..extensions import db
+from ..input import text_problem
 from ..models import (
     CandidateStatus,
     Decision,
@@ -17,6 +18,8 @@ from ..models import (
 from ..notify.outbox import debrief_attendees, queue_mail, sync_loop_reminders
 
 MIN_RATIONALE = 20
+MAX_RATIONALE = 20_000  # as much as a scorecard field
+MAX_REASON = 2_000
 
 
 class DecisionError(ValueError):
@@ -32,6 +35,9 @@ def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> No
     if decision not in {d.value for d in Decision}:
         raise DecisionError("decision", "Choose hire or no hire: a debrief ends in one of them.")
     rationale = (rationale or "").strip()
+    problem = text_problem(rationale, limit=MAX_RATIONALE)
+    if problem:
+        raise DecisionError("rationale", problem)
     if len(rationale) < MIN_RATIONALE:
         raise DecisionError(
             "rationale",
@@ -72,6 +78,9 @@ def reopen_decision(loop: Loop, user: User, reason: str) -> None:
         raise DecisionError("reason", "Only an admin can reopen a decision.")
     if not (reason or "").strip():
         raise DecisionError("reason", "Say why the decision is reopened.")
+    problem = text_problem(reason.strip(), limit=MAX_REASON)
+    if problem:
+        raise DecisionError("reason", problem)
     debrief = loop.debrief
     if debrief is None or debrief.decision is None:
         raise DecisionError("reason", "There is no decision to reopen.")

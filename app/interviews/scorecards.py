@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.permissions import can
 from ..db_types import utcnow
 from ..extensions import db
+from ..input import text_problem
 from ..models import (
     InterviewSession,
     Loop,
@@ -28,6 +29,8 @@ from ..models import (
     record_audit,
 )
 from .fields import FieldError, ScorecardForm, as_json_value, form_for, read_value, write_values
+
+MAX_AMEND_REASON = 2_000
 
 STORED_COLUMNS = (
     "stage_notes",
@@ -288,13 +291,17 @@ def amend_scorecard(
         raise NotAllowed(scorecard.id)
     if scorecard.session.loop.candidate.is_erased:
         raise NotAllowed(scorecard.id)  # no new text about an erased candidate
+    # Errors are keyed by the form field they are about, so the page shows them beside it.
     if not reason.strip():
-        return {"reason": "Say why you are amending a submitted scorecard."}
+        return {"amend_reason": "Say why you are amending a submitted scorecard."}
+    problem = text_problem(reason.strip(), limit=MAX_AMEND_REASON)
+    if problem:
+        return {"amend_reason": problem}
     changes = clean_changes(scorecard_form(scorecard), raw_changes)
     values = stored_values(scorecard)
     before = {p: read_value(values, p) for p, v in changes.items() if read_value(values, p) != v}
     if not before:
-        return {"reason": "Nothing was changed, so there is nothing to amend."}
+        return {"amend_reason": "Nothing was changed, so there is nothing to amend."}
     after = {p: changes[p] for p in before}
     for column, value in write_values(values, after).items():
         setattr(scorecard, column, value)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -14,6 +13,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..input import Form, PlainText
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -28,7 +29,7 @@ def web_link(form, field) -> None:
             raise ValidationError("Give a full https:// meeting link.")
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     interviewer_id = SelectField(
         "Interviewer", coerce=int, validators=[DataRequired("Choose an interviewer.")]
     )
@@ -39,11 +40,13 @@ class SessionForm(FlaskForm):
         validators=[DataRequired("Give the start date and time.")],
         render_kw={"type": "datetime-local"},
     )
-    meeting_url = StringField("Meeting link", validators=[Optional(), Length(max=500), web_link])
+    meeting_url = StringField(
+        "Meeting link", validators=[Optional(), Length(max=500), PlainText(), web_link]
+    )
     focus = MultiCheckboxField("Focus competencies", choices=[])
 
 
-class MoveSessionForm(FlaskForm):
+class MoveSessionForm(Form):
     starts_at = StringField(
         "New start (your time)",
         validators=[DataRequired("Give the new start.")],
@@ -51,7 +54,7 @@ class MoveSessionForm(FlaskForm):
     )
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     interviewer_id = SelectField(
         "New interviewer", coerce=int, validators=[DataRequired("Choose an interviewer.")]
     )
@@ -66,13 +69,17 @@ class ReassignForm(FlaskForm):
     confirm_discard = BooleanField("Yes, discard the notes for good")
 
 
-class ConfirmLoopForm(FlaskForm):
+class ConfirmLoopForm(Form):
     override_reason = TextAreaField(
-        "Reason to confirm with uncovered competencies", validators=[Length(max=2000)]
+        "Reason to confirm with uncovered competencies",
+        validators=[
+            Length(max=2000, message="Shorten the reason to 2,000 characters or fewer."),
+            PlainText(multiline=True),
+        ],
     )
 
 
-class DebriefForm(FlaskForm):
+class DebriefForm(Form):
     # Its own id: the planner also shows the add-an-interview form's starts_at.
     starts_at = StringField(
         "Debrief starts (your time)",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -17,12 +19,14 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import can, require
+from ..db_types import utcnow
 from ..extensions import db
 from ..library.store import latest_versions
 from ..models import (
     Candidate,
     InterviewSession,
     Loop,
+    LoopStatus,
     Reminder,
     RubricVersion,
     ScriptVersion,
@@ -46,6 +50,7 @@ from .planning import (
     plan_session,
     reassign_session,
     start_loop,
+    uncovered,
     unpin_debrief,
 )
 from .queries import load_loop
@@ -140,12 +145,25 @@ def planner(loop_id: int):
     return _planner(loop)
 
 
+# Interviews and debriefs are planned from a year back (recording one that happened) to ten
+# years ahead; past that a date is a typo, and near year 1 or 9999 it overflows on conversion.
+PLANNING_PAST = timedelta(days=366)
+PLANNING_FUTURE = timedelta(days=3653)
+
+
 def _parse_local(form_field) -> object:
+    message = "Pick a time from a year ago to ten years ahead."
     try:
-        return local_datetime(form_field.data or "", current_user.time_zone)
+        moment = local_datetime(form_field.data or "", current_user.time_zone)
+        if not utcnow() - PLANNING_PAST <= moment <= utcnow() + PLANNING_FUTURE:
+            raise ValueError(message)
+    except OverflowError:
+        form_field.errors = [*form_field.errors, message]
+        return None
     except ValueError as error:
         form_field.errors = [*form_field.errors, str(error)]
         return None
+    return moment
 
 
 @bp.post("/loops/<int:loop_id>/sessions")
@@ -240,11 +258,17 @@ def confirm(loop_id: int):
         except CoverageError as error:
             form.override_reason.errors = [str(error)]
         except PlanningError as error:
-            form.override_reason.errors = [str(error)]
+            # About the loop, not the reason typed; the confirm form may not even be shown
+            # (a loop already confirmed), so the message goes to the top of the page.
+            flash(str(error), "error")
         else:
             db.session.commit()
             flash("Loop confirmed: invitations sent, debrief scheduled.", "info")
             return redirect(url_for("loops.planner", loop_id=loop.id))
+    elif not (loop.status == LoopStatus.PLANNING and uncovered(loop)):
+        # The reason field is shown only while competencies lack an owner: say it at the top.
+        for error in form.override_reason.errors:
+            flash(f"Not confirmed. {error}", "error")
     db.session.rollback()
     return _planner(_loop_or_404(loop_id), 400, confirm_form=form)
 

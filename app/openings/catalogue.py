@@ -163,8 +163,11 @@ def matches(column: Any, query: str | None) -> list[ColumnElement[bool]]:
     return [column.like(_contains(term), escape=LIKE_ESCAPE) for term in search_terms(query)]
 
 
+MAX_PAGE = 10**9  # far past any real list; past it OFFSET would overflow the database's integer
+
+
 def _page(page: int) -> int:
-    return max(page, 1)
+    return min(max(page, 1), MAX_PAGE)
 
 
 def list_openings(user: User, query: str | None = "", page: int = 1) -> Pagination:

@@ -7,7 +7,6 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     EmailField,
@@ -30,6 +29,7 @@ from wtforms.validators import (
 
 from ..auth.permissions import can
 from ..extensions import db
+from ..input import Form, PlainText
 from ..library.store import latest_versions
 from ..models import Opening, Role, RubricVersion, ScriptVersion, User
 from .catalogue import CandidateDetails, OpeningDetails
@@ -53,14 +53,14 @@ def _optional_int(value: Any) -> Any:
         return value
 
 
-def _parsed(form: FlaskForm, field: Any) -> None:
+def _parsed(form: Form, field: Any) -> None:
     """Stop after a value that could not be read: one message, not one per later rule."""
     if field.process_errors:
         raise StopValidation()
 
 
 def _between(low: int, high: int, message: str):
-    def _check(form: FlaskForm, field: Any) -> None:
+    def _check(form: Form, field: Any) -> None:
         if field.data is not None and not low <= field.data <= high:
             raise ValidationError(message)
 
@@ -83,7 +83,7 @@ def _canonical_zone(value: Any) -> Any:
     return _zones().get(value.casefold(), value) if isinstance(value, str) else value
 
 
-def _known_zone(form: FlaskForm, field: Any) -> None:
+def _known_zone(form: Form, field: Any) -> None:
     if field.data not in _zones().values():
         raise ValidationError(
             f"“{field.data}” is not a time zone we know: use an IANA name such as Europe/Berlin, "
@@ -91,13 +91,14 @@ def _known_zone(form: FlaskForm, field: Any) -> None:
         )
 
 
-class OpeningForm(FlaskForm):
+class OpeningForm(Form):
     title = StringField(
         "Title",
         filters=[_strip],
         validators=[
             DataRequired("Enter the opening's title, for example Senior Backend Engineer."),
             Length(max=200, message="Shorten the title to 200 characters or fewer."),
+            PlainText(),
         ],
     )
     hiring_manager_id = SelectField(
@@ -113,7 +114,8 @@ class OpeningForm(FlaskForm):
                 max=5000,
                 message="Shorten the pitch to 5,000 characters or fewer: it is told in about "
                 "five minutes.",
-            )
+            ),
+            PlainText(multiline=True),
         ],
     )
     competency_keys = SelectMultipleField(
@@ -224,13 +226,14 @@ def opening_form(user: User, opening: Opening | None = None) -> OpeningForm:
     return form
 
 
-class CandidateForm(FlaskForm):
+class CandidateForm(Form):
     name = StringField(
         "Name",
         filters=[_strip],
         validators=[
             DataRequired("Enter the candidate's name."),
             Length(max=200, message="Shorten the name to 200 characters or fewer."),
+            PlainText(),
         ],
         render_kw={"autocomplete": "off"},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.auth.accounts import find_user_by_email
 from app.demo import DEMO_PASSWORD
 
@@ -106,3 +108,35 @@ def test_users_create_command(app) -> None:
     )
     assert again.exit_code != 0
     assert "at least 10 characters" in again.output
+
+
+# Found by the hostile-input pass (tests/hostile).
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[1, 2], "priya@example.com", {"email": {"nested": 1}, "password": "x"}, {"email": [[1]]}],
+    ids=["a list", "a string", "an object value", "a nested list"],
+)
+def test_json_sign_in_of_the_wrong_shape_is_a_400_with_a_message(app, demo, body) -> None:
+    client = app.test_client()
+    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
+    response = client.post("/login", json=body, headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+    assert "JSON object whose values are text" in response.get_json()["error"]
+    assert client.get("/auth/csrf-token").get_json()["signed_in"] is False
+
+
+@pytest.mark.parametrize(
+    "target", ["/\\evil.example", "/\t/evil.example", "/\n/evil.example", "/\\/evil.example"]
+)
+def test_sign_in_never_sends_people_to_another_site(app, demo, target) -> None:
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "priya@example.com", "password": DEMO_PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"

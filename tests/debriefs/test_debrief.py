@@ -225,3 +225,45 @@ def test_debrief_sql_does_not_grow_with_the_panel(
 # The signed-in user, the loop with sessions and scorecards, the library's competency names,
 # and the panel checks of the permission rule (whether the viewer sits on the panel).
 DEBRIEF_STATEMENTS = 5
+
+
+# Found by the hostile-input pass (tests/hostile): refusals about a form the page does not
+# show came back as a 400 page with no message at all.
+
+
+def test_deciding_before_the_loop_has_a_debrief_says_why(app, demo) -> None:
+    from app.loops.planning import start_loop
+
+    loop = start_loop(demo.opening.candidates[1], demo.users["coordinator"])
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "manager@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        f"/loops/{loop.id}/decision",
+        data={"csrf_token": token, "decision": "hire", "rationale": "Strong on every count here."},
+    )
+    assert response.status_code == 400
+    assert "Confirm the loop first" in response.get_data(as_text=True)
+
+
+def test_reopening_an_undecided_loop_says_there_is_nothing_to_reopen(app, debrief_ready) -> None:
+    client = app.test_client()
+    sign_in(client, "admin@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        f"/loops/{debrief_ready.id}/decision/reopen", data={"csrf_token": token, "reason": "x"}
+    )
+    assert response.status_code == 400
+    assert 'class="flash flash-error">There is no decision to reopen.' in response.get_data(
+        as_text=True
+    )
+
+
+def test_a_rationale_with_control_characters_is_refused(manager, debrief_ready) -> None:
+    _, post = manager
+    response = post(decision="hire", rationale="Strong design sense.\x00\x1b[0m All good.")
+    assert response.status_code == 400
+    assert "invisible control characters" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert debrief_ready.debrief.decision is None

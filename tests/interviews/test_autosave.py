@@ -206,3 +206,45 @@ def test_the_page_hands_out_a_fresh_csrf_token(app, priya_card) -> None:
     answer = client.get("/auth/csrf-token").get_json()
     assert answer["signed_in"] is True and answer["csrf_token"]
     assert csrf_from(page)
+
+
+# Found by the hostile-input pass (tests/hostile): each was a 500.
+
+
+def test_autosave_nested_too_deeply_is_refused_as_json_and_saves_nothing(app, priya_card) -> None:
+    db.session.commit()
+    client, token = signed_in_client(app, "priya@example.com")
+    body = '{"base_version": 1, "changes": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post(
+        f"/scorecards/{priya_card.id}/autosave",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "Send {base_version, changes} as JSON."
+    assert stored(priya_card.id).version == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"base_version": 1, "changes": {"summary": "ok \\ud800"}}',  # escaped, unpaired
+        b'{"base_version": 1, "changes": {"summary": "ok \xed\xa0\x80"}}',  # encoded surrogate
+    ],
+    ids=["escaped", "raw bytes"],
+)
+def test_autosave_of_an_unpaired_surrogate_is_refused_and_saves_nothing(
+    app, priya_card, body
+) -> None:
+    db.session.commit()
+    client, token = signed_in_client(app, "priya@example.com")
+    response = client.post(
+        f"/scorecards/{priya_card.id}/autosave",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400 and response.get_json()["error"]
+    card = stored(priya_card.id)
+    assert card.version == 1 and card.summary == ""

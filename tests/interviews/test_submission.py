@@ -210,3 +210,32 @@ def test_draft_save_without_javascript(priya, priya_card) -> None:
     assert response.status_code == 302
     card: Scorecard = stored(priya_card.id)
     assert card.stage_notes["experience"] == "Built a ledger service." and card.status == "draft"
+
+
+# Found by the hostile-input pass (tests/hostile): the message went to the summary only, linked
+# to a field that does not exist; an oversized reason was stored in the audit trail.
+
+
+def test_amendment_without_a_reason_says_so_beside_the_reason_field(priya, priya_card) -> None:
+    client, post = priya
+    post(complete_form())
+    url = f"/scorecards/{priya_card.id}/amend"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    amended = complete_form(summary="Solid backend engineer; weaker on operations.")
+    amended.pop("action")
+    page = client.post(url, data={"csrf_token": token, **amended}).get_data(as_text=True)
+    assert '<a href="#amend-reason">Say why you are amending' in page
+    assert '<p class="error-message" id="amend-reason-error">Say why you are amending' in page
+
+
+def test_an_amendment_reason_past_the_limit_is_refused(priya, priya_card) -> None:
+    client, post = priya
+    post(complete_form())
+    url = f"/scorecards/{priya_card.id}/amend"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    amended = complete_form(summary="Solid backend engineer; weaker on operations.")
+    amended.pop("action")
+    response = client.post(url, data={"csrf_token": token, "amend_reason": "x" * 2001, **amended})
+    assert response.status_code == 400
+    assert "Shorten this to 2,000 characters or fewer" in response.get_data(as_text=True)
+    assert stored(priya_card.id).summary == "Solid backend engineer."

@@ -192,3 +192,57 @@ def test_reassigning_can_discard_notes(planned) -> None:
     db.session.flush()
     reassign_session(first, demo.users["kwame"], demo.users["coordinator"], notes="discard")
     assert db.session.get(Scorecard, old_id) is None
+
+
+# Found by the hostile-input pass (tests/hostile): a 400 page with no message, because the
+# confirm form is not shown on a confirmed loop.
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 2001])
+def test_confirming_a_confirmed_loop_says_why_not(app, demo, reason) -> None:
+    from ..conftest import csrf_from, sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    response = client.post(
+        f"/loops/{loop.id}/confirm", data={"csrf_token": token, "override_reason": reason}
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'class="flash flash-error">' in page
+    assert "Only a loop being planned can be confirmed." in page or "2,000 characters" in page
+
+
+# Found by the hostile-input pass (tests/hostile): year 1 overflowed building the calendar
+# invite, a 500.
+
+
+@pytest.mark.parametrize(
+    "path,starts_at",
+    [
+        ("debrief", "0001-01-01T00:00"),
+        ("debrief", "9999-12-31T23:59"),
+        ("move", "1990-06-01T10:00"),
+    ],
+)
+def test_a_time_far_from_today_is_refused_with_a_message(app, demo, path, starts_at) -> None:
+    from ..conftest import csrf_from, sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    session = loop.sessions[0]
+    before = (session.starts_at, loop.debrief.starts_at)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    url = f"/loops/{loop.id}/debrief"
+    if path == "move":
+        url = f"/loops/{loop.id}/sessions/{session.id}/move"
+    response = client.post(url, data={"csrf_token": token, "starts_at": starts_at})
+    assert response.status_code == 400
+    assert "Pick a time from a year ago to ten years ahead." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (session.starts_at, loop.debrief.starts_at) == before

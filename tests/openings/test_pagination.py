@@ -122,3 +122,14 @@ def test_statements_do_not_grow_with_the_list(
         assert response.status_code == 200
         seen[total] = counter.count
     assert seen == {25: expected, 100: expected}
+
+
+# Found by the hostile-input pass (tests/hostile): OFFSET overflowed SQLite's integer, a 500.
+
+
+@pytest.mark.parametrize("path", ["/candidates/", "/openings/"])
+def test_a_page_number_past_any_list_shows_an_empty_page(demo, sign_in_as, path) -> None:
+    client = sign_in_as("coordinator@example.com")
+    response = client.get(f"{path}?page={'9' * 30}")
+    assert response.status_code == 200
+    assert cards(response.get_data(as_text=True)) == 0

@@ -1,0 +1,136 @@
+"""Input hygiene shared by every form and JSON endpoint: what the app refuses before any view
+sees it (ids too large for a row, JSON nested too deep or holding unstorable text, JSON of the
+wrong shape posted to a form), so a hostile request gets a 4xx instead of a 500."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto as _AUTO  # Flask-WTF's "no formdata given" marker
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+from wtforms.validators import ValidationError
+
+# The largest id a row can have: SQLite's INTEGER is a signed 64-bit number, and binding a
+# larger Python int raises OverflowError before the query runs.
+MAX_ROW_ID = 2**63 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids past MAX_ROW_ID are not found (404), not an overflow;
+    ASCII digits only (Werkzeug's `\\d` also takes "１"), so each row has one address."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON bodies that cannot be stored are malformed JSON: a ValueError, which Flask turns
+    into a 400 (or None for `get_json(silent=True)`)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        try:
+            # An unpaired surrogate (escaped as \ud800, or bytes json.loads decodes with
+            # "surrogatepass") parses, but no database can store it.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("JSON text with an unpaired surrogate") from None
+        return value
+
+
+# Control characters a person cannot type and a page cannot show; NUL cannot even be stored in
+# PostgreSQL text. Multi-line text keeps tabs and line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = (
+    "Remove the invisible control characters (such as NUL or escape codes) from this text; "
+    "they were probably pasted in by accident."
+)
+
+
+def text_problem(value: str, *, limit: int, multiline: bool = True) -> str | None:
+    """What is wrong with a piece of typed text, said to its author; None when it is fine."""
+    if len(value) > limit:
+        return f"Shorten this to {limit:,} characters or fewer (it has {len(value):,})."
+    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
+        return CONTROL_MESSAGE
+    return None
+
+
+class PlainText:
+    """WTForms validator: typed text without control characters (see `text_problem`)."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        pattern = _CONTROL_MULTILINE if self.multiline else _CONTROL
+        if isinstance(field.data, str) and pattern.search(field.data):
+            raise ValidationError(CONTROL_MESSAGE)
+
+
+FORM_JSON_MESSAGE = (
+    "Send the form's fields as a JSON object whose values are text (or lists of text for "
+    "fields that take several values)."
+)
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "y" if value else ""
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def json_formdata() -> ImmutableMultiDict:
+    """A JSON body as form data: an object of text (or lists of text), else 400."""
+    body = request.get_json()
+    if not isinstance(body, dict):
+        abort(400, description=FORM_JSON_MESSAGE)
+    pairs = []
+    for name, value in body.items():
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            text = _scalar(item)
+            if text is None:
+                abort(400, description=FORM_JSON_MESSAGE)
+            pairs.append((name, text))
+    return ImmutableMultiDict(pairs)
+
+
+class Form(FlaskForm):
+    """Every form of the app. Flask-WTF reads a JSON body as form data and hands whatever it
+    holds (numbers, objects, nested lists) to fields that expect text; here a JSON body must
+    be an object of text. Uploaded files are ignored: no form takes one."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _AUTO and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+                if request.form:
+                    return request.form
+                if request.is_json:
+                    return json_formdata()
+                return None
+            return super().wrap_formdata(form, formdata)
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint: routes pick their converters up when they are added."""
+    app.url_map.converters["int"] = RowIdConverter
+    app.json = JSONProvider(app)

@@ -1,0 +1,549 @@
+"""The strategy table: one entry per form or query endpoint, saying who posts, what each field's
+valid values look like, and what an accepted request may change.
+
+Adding a POST route? Add an `Endpoint` here (test_every_post_route_has_a_hostile_entry fails
+until you do). Each field maps to a strategy of *valid* values; the harness mixes in hostile
+ones (wrong types, control characters, huge text, missing, duplicated and extra fields, fields
+nobody may set) on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from app.demo import DEMO_PASSWORD, DEMO_USERS, DemoTeam
+from app.extensions import db
+from app.interviews.scorecards import scorecard_form
+from app.library.store import latest_versions
+from app.models import Reminder, RubricVersion, ScriptVersion
+
+from ..auth.test_route_matrix import PRINCIPALS
+from .strategies import NASTY_ZONES, any_text, aware_times, huge_number, local_times
+
+Fields = dict[str, st.SearchStrategy]
+
+EVERYONE = tuple(PRINCIPALS)
+SIGNED_IN = tuple(p for p in PRINCIPALS if p != "anonymous")
+PLANNERS = ("admin", "coordinator")
+MANAGERS = ("admin", "coordinator", "hiring_manager")
+
+# Names a form never offers, with values that would matter if they were obeyed: a hand-made
+# status, role or owner.
+FORBIDDEN_FIELDS = {
+    "status": st.sampled_from(["submitted", "decided", "hired", "erased", "cancelled"]),
+    "role": st.sampled_from(["admin", "hiring_manager"]),
+    "interviewer_id": st.sampled_from(["1", "3", "6"]),
+    "decided_by_id": st.sampled_from(["1", "2"]),
+    "version": st.sampled_from(["1", "99", "-1"]),
+    "id": st.sampled_from(["1", "2", "999"]),
+    "opening_id": st.sampled_from(["1", "2"]),
+    "submitted_at": st.just("2020-01-01T00:00:00+00:00"),
+    "pinned": st.just("on"),
+    "active": st.just("0"),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    route: tuple[str, str]  # (endpoint, method), as in the URL map
+    allowed: tuple[str, ...]  # principals who may do this; everyone else must be refused
+    fields: Callable[[DemoTeam], Fields] = lambda team: {}
+    url_args: Callable[[DemoTeam], dict[str, Any]] = lambda team: {}
+    query: Callable[[DemoTeam], Fields] = lambda team: {}  # query-string fields
+    multi: tuple[str, ...] = ()  # fields that legitimately repeat (checkboxes)
+    label: str = ""
+    json: bool = False  # a JSON endpoint: JSON in, JSON out
+    success: frozenset[int] = frozenset({302})
+    # What an accepted request may change ("table.column", "table+" for new rows, globs).
+    may_change: Callable[[dict], tuple[str, ...]] = lambda body: ()
+    # What a refused one may still change, by design (a draft saved before submission failed).
+    may_change_when_refused: Callable[[dict], tuple[str, ...]] = lambda body: ()
+    signs_out: bool = False
+    check: Callable[[Any, Any], None] | None = None  # extra assertions on (request, response)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.route[1]} {self.route[0]}" + (f" ({self.label})" if self.label else "")
+
+
+# ---- Targets in the demo team ----
+
+
+def _loop(team: DemoTeam):
+    return team.opening.candidates[0].loops[0]
+
+
+def _session(team: DemoTeam, who: str):
+    return next(s for s in _loop(team).sessions if s.interviewer.email.startswith(who))
+
+
+def _candidate(team: DemoTeam, name: str):
+    return next(c for c in team.opening.candidates if c.name == name)
+
+
+def _user_ids(team: DemoTeam) -> list[str]:
+    return [str(u.id) for u in team.users.values()]
+
+
+def _failed_reminder(team: DemoTeam) -> int:
+    return db.session.execute(
+        select(Reminder.id).where(Reminder.dedupe_key == "hostile.failed")
+    ).scalar_one()
+
+
+# ---- Field strategies ----
+
+
+def _ids(values: list[str]) -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(values), st.sampled_from(["0", "", "-1", "999999"]))
+
+
+def scorecard_fields(team: DemoTeam, who: str) -> Fields:
+    """Every field of a scorecard's plain form, with values of the right kind."""
+    form = scorecard_form(_session(team, who).scorecard)
+    fields: Fields = {}
+    for path, spec in form.specs.items():
+        if spec.kind == "text":
+            fields[path] = any_text(80)
+        elif spec.kind == "level":
+            fields[path] = st.sampled_from(["", "1", "2", "3", "4"])
+        elif spec.kind == "flag":
+            fields[path] = st.just("on")
+        elif spec.kind in ("choice", "recommendation"):
+            fields[path] = st.sampled_from(["", *spec.options])
+        elif spec.kind == "date":
+            fields[path] = st.dates().map(lambda d: d.isoformat())
+        elif spec.kind == "timestamp":
+            fields[path] = aware_times()
+    return fields
+
+
+def _interview_fields(who: str, *extra: str) -> Callable[[DemoTeam], Fields]:
+    def _fields(team: DemoTeam) -> Fields:
+        fields = scorecard_fields(team, who)
+        fields["base_version"] = st.sampled_from(["1", "2", "3"])
+        for name in extra:
+            fields[name] = any_text(80)
+        return fields
+
+    return _fields
+
+
+def _save_fields(team: DemoTeam) -> Fields:
+    fields = _interview_fields("priya")(team)
+    fields["action"] = st.sampled_from(["save", "submit"])
+    return fields
+
+
+CONTENT = (
+    "scorecards.stage_notes",
+    "scorecards.ratings",
+    "scorecards.field_answers",
+    "scorecards.candidate_questions",
+    "scorecards.summary",
+    "scorecards.recommendation",
+    "scorecards.clock_started_at",
+    "scorecards.version",
+    "scorecards.field_versions",
+    "scorecards.updated_at",
+)
+SUBMITTING = (
+    "scorecards.status",
+    "scorecards.submitted_at",
+    "audit_events+",
+    "reminders*",
+    "packet_requests+",
+)
+
+
+def _submits(body: dict) -> bool:
+    return "submit" in body.get("action", [])
+
+
+def _autosave_body(team: DemoTeam) -> Fields:
+    return {"base_version": st.sampled_from([1, 2]), "changes": _changes(team)}
+
+
+def _changes(team: DemoTeam) -> st.SearchStrategy[dict]:
+    fields = scorecard_fields(team, "priya")
+    return st.dictionaries(
+        st.sampled_from(sorted(fields)),
+        st.one_of(st.sampled_from(["1", "2", "3", "4"]).map(int), st.booleans(), *fields.values()),
+        max_size=4,
+    )
+
+
+def _planner_fields(team: DemoTeam) -> Fields:
+    scripts = [str(s.id) for s in latest_versions(ScriptVersion)]
+    rubrics = latest_versions(RubricVersion)
+    keys = sorted({c["key"] for r in rubrics for c in r.competencies})
+    return {
+        "interviewer_id": _ids(_user_ids(team)),
+        "script_id": _ids(scripts),
+        "rubric_id": _ids([str(r.id) for r in rubrics]),
+        "starts_at": local_times(datetime.now(UTC).replace(second=0, microsecond=0, tzinfo=None)),
+        "meeting_url": st.sampled_from(
+            ["", "https://meet.example.com/x", "javascript:alert(1)", "http://", "//evil"]
+        ),
+        "focus": st.sampled_from(keys),
+    }
+
+
+def _starts_at(team: DemoTeam) -> Fields:
+    return {"starts_at": _planner_fields(team)["starts_at"]}
+
+
+def _opening_fields(team: DemoTeam) -> Fields:
+    rubrics = latest_versions(RubricVersion)
+    return {
+        "title": st.one_of(st.just("Staff Data Engineer"), any_text(40)),
+        "hiring_manager_id": _ids([str(team.users["manager"].id)]),
+        "pitch_text": any_text(200),
+        "competency_keys": st.sampled_from(
+            sorted({c["key"] for r in rubrics for c in r.competencies})
+        ),
+        "default_script_key": st.sampled_from(
+            [s.key for s in latest_versions(ScriptVersion)] + ["", "nope"]
+        ),
+        "default_rubric_key": st.sampled_from([r.key for r in rubrics] + ["", "nope"]),
+        "debrief_delay_minutes": st.one_of(
+            st.integers(min_value=-10, max_value=300).map(str),
+            st.sampled_from(["30", " 30 ", "1e2", "0x1e", "١٢"]),
+            huge_number(),
+        ),
+    }
+
+
+def _candidate_fields(team: DemoTeam) -> Fields:
+    times = st.times().map(lambda t: t.strftime("%H:%M"))
+    return {
+        "name": st.one_of(st.just("Noor Haddad"), any_text(40)),
+        "email": st.one_of(
+            st.emails().map(str),
+            st.sampled_from(["lena.fischer@example.org", "LENA.FISCHER@example.org", "a@b"]),
+        ),
+        "time_zone": st.one_of(
+            st.sampled_from(["Europe/Berlin", "Asia/Kolkata"]), st.sampled_from(NASTY_ZONES)
+        ),
+        "working_hours_start": st.one_of(times, st.sampled_from(["24:00", "9", "09:00:60"])),
+        "working_hours_end": st.one_of(times, st.sampled_from(["17:00", "23:59:59", "-1:00"])),
+    }
+
+
+def _search_query(team: DemoTeam) -> Fields:
+    return {
+        "q": st.one_of(st.sampled_from(["lena", "LENA", "é", "%", "_", "\\"]), any_text(40)),
+        "page": st.one_of(
+            st.integers(min_value=-5, max_value=5).map(str),
+            st.sampled_from(["9" * 30, "9223372036854775808", "1e9", "two", "", "0x10"]),
+        ),
+    }
+
+
+# ---- Sign-in: where it sends people afterwards ----
+
+UNSAFE_NEXT = [
+    "//evil.example",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "\\\\evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "/%2F%2Fevil.example",
+    " //evil.example",
+]
+
+
+def _login_fields(team: DemoTeam) -> Fields:
+    emails = [email for email, *_ in DEMO_USERS]
+    return {
+        "email": st.one_of(
+            st.sampled_from(emails), st.sampled_from(emails).map(str.upper), any_text(30)
+        ),
+        "password": st.one_of(st.just(DEMO_PASSWORD), any_text(30)),
+    }
+
+
+def _next_query(team: DemoTeam) -> Fields:
+    return {"next": st.one_of(st.sampled_from(["/", "/openings/", *UNSAFE_NEXT]), any_text(20))}
+
+
+def browser_path(location: str) -> str:
+    """How a browser reads a Location header: tabs and newlines dropped, backslashes as
+    slashes (WHATWG URL parsing of special schemes)."""
+    return "".join(ch for ch in location.strip() if ch not in "\t\n\r").replace("\\", "/")
+
+
+def stays_on_site(request, response) -> None:
+    if response.status_code != 302:
+        return
+    target = browser_path(response.headers["Location"])
+    assert target.startswith("/") and not target.startswith("//"), (
+        f"sign-in sends people off the site to {response.headers['Location']!r}"
+    )
+
+
+# ---- The table ----
+
+ENDPOINTS: list[Endpoint] = [
+    Endpoint(
+        ("auth.login", "POST"),
+        allowed=EVERYONE,
+        fields=_login_fields,
+        query=_next_query,
+        success=frozenset({200, 302}),
+        check=stays_on_site,
+    ),
+    Endpoint(("auth.logout", "POST"), allowed=SIGNED_IN, signs_out=True),
+    Endpoint(
+        ("interviews.save_interview", "POST"),
+        allowed=("interviewer",),
+        label="her own draft",
+        url_args=lambda team: {"session_id": _session(team, "priya").id},
+        fields=_save_fields,
+        may_change=lambda body: CONTENT + (SUBMITTING if _submits(body) else ()),
+        may_change_when_refused=lambda body: CONTENT if _submits(body) else (),
+    ),
+    Endpoint(
+        ("interviews.save_interview", "POST"),
+        allowed=(),
+        label="someone else's scorecard",
+        url_args=lambda team: {"session_id": _session(team, "tomas").id},
+        fields=_save_fields,
+    ),
+    Endpoint(
+        ("interviews.autosave", "POST"),
+        allowed=("interviewer",),
+        label="her own draft",
+        json=True,
+        url_args=lambda team: {"scorecard_id": _session(team, "priya").scorecard.id},
+        fields=_autosave_body,
+        success=frozenset({200}),
+        may_change=lambda body: CONTENT,
+    ),
+    Endpoint(
+        ("interviews.autosave", "POST"),
+        allowed=(),
+        label="someone else's or a submitted scorecard",
+        json=True,
+        url_args=lambda team: {"scorecard_id": _session(team, "tomas").scorecard.id},
+        fields=_autosave_body,
+        success=frozenset({200}),
+    ),
+    Endpoint(
+        ("interviews.amend", "POST"),
+        allowed=("panel_done",),
+        url_args=lambda team: {"scorecard_id": _session(team, "tomas").scorecard.id},
+        fields=lambda team: {
+            **scorecard_fields(team, "tomas"),
+            "amend_reason": st.one_of(st.just("Misheard the queue sizing."), any_text(40)),
+        },
+        may_change=lambda body: CONTENT + ("audit_events+", "packet_requests+"),
+    ),
+    Endpoint(
+        ("loops.start", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"candidate_id": _candidate(team, "Arjun Mehta").id},
+        may_change=lambda body: ("loops+",),
+    ),
+    Endpoint(
+        ("loops.add", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=_planner_fields,
+        multi=("focus",),
+        may_change=lambda body: (
+            "interview_sessions+",
+            "scorecards+",
+            "debriefs.*",
+            "reminders*",
+            "audit_events+",
+        ),
+    ),
+    Endpoint(
+        ("loops.move", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id, "session_id": _session(team, "priya").id},
+        fields=_starts_at,
+        may_change=lambda body: (
+            "interview_sessions.starts_at",
+            "interview_sessions.ends_at",
+            "interview_sessions.invite_sequence",
+            "debriefs.*",
+            "reminders*",
+            "audit_events+",
+        ),
+    ),
+    Endpoint(
+        ("loops.reassign", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id, "session_id": _session(team, "priya").id},
+        fields=lambda team: {
+            "interviewer_id": _ids(_user_ids(team)),
+            "notes": st.sampled_from(["keep", "discard", ""]),
+            "confirm_discard": st.just("y"),
+        },
+        may_change=lambda body: (
+            "scorecards*",
+            "interview_sessions.interviewer_id",
+            "interview_sessions.invite_sequence",
+            "reminders*",
+            "audit_events+",
+            "packet_requests+",
+        ),
+    ),
+    Endpoint(
+        ("loops.confirm", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {"override_reason": any_text(60)},
+    ),
+    Endpoint(
+        ("loops.cancel", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        may_change=lambda body: (
+            "loops.status",
+            "interview_sessions.invite_sequence",
+            "debriefs.invite_sequence",
+            "reminders*",
+            "audit_events+",
+        ),
+    ),
+    Endpoint(
+        ("loops.debrief", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {
+            **_starts_at(team),
+            "action": st.sampled_from(["move", "unpin", ""]),
+        },
+        may_change=lambda body: ("debriefs.*", "reminders*", "audit_events+"),
+    ),
+    Endpoint(
+        ("loops.retry", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"reminder_id": _failed_reminder(team)},
+        may_change=lambda body: ("reminders.*",),
+    ),
+    Endpoint(
+        ("debriefs.decide", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {
+            "decision": st.sampled_from(["hire", "no_hire", "another_round", ""]),
+            "rationale": st.one_of(
+                st.just("Strong design sense and clear about the trade-offs."), any_text(60)
+            ),
+        },
+        may_change=lambda body: (
+            "debriefs.decision",
+            "debriefs.rationale",
+            "debriefs.decided_by_id",
+            "debriefs.decided_at",
+            "loops.status",
+            "candidates.status",
+            "audit_events+",
+            "reminders*",
+            "packet_requests+",
+        ),
+    ),
+    Endpoint(
+        ("debriefs.reopen", "POST"),
+        allowed=("admin",),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {"reason": any_text(60)},
+    ),
+    Endpoint(
+        ("debriefs.chase", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"loop_id": _loop(team).id, "session_id": _session(team, "priya").id},
+        may_change=lambda body: ("reminders+", "audit_events+"),
+    ),
+    Endpoint(
+        ("openings.new", "POST"),
+        allowed=MANAGERS,
+        fields=_opening_fields,
+        multi=("competency_keys",),
+        may_change=lambda body: ("openings+", "audit_events+"),
+    ),
+    Endpoint(
+        ("openings.edit", "POST"),
+        allowed=MANAGERS,
+        url_args=lambda team: {"opening_id": team.opening.id},
+        fields=_opening_fields,
+        multi=("competency_keys",),
+        may_change=lambda body: ("openings.*", "audit_events+"),
+    ),
+    Endpoint(
+        ("openings.new_candidate", "POST"),
+        allowed=MANAGERS,
+        url_args=lambda team: {"opening_id": team.opening.id},
+        fields=_candidate_fields,
+        may_change=lambda body: ("candidates+", "audit_events+"),
+    ),
+    Endpoint(
+        ("openings.edit_candidate", "POST"),
+        allowed=MANAGERS,
+        url_args=lambda team: {"candidate_id": _candidate(team, "Lena Fischer").id},
+        fields=_candidate_fields,
+        may_change=lambda body: ("candidates.*", "audit_events+"),
+    ),
+    # Pages that read query parameters: search, pagination, where to go after signing in.
+    Endpoint(
+        ("openings.index", "GET"), allowed=SIGNED_IN, query=_search_query, success=frozenset({200})
+    ),
+    Endpoint(
+        ("openings.candidates", "GET"),
+        allowed=SIGNED_IN,
+        query=_search_query,
+        success=frozenset({200}),
+    ),
+    Endpoint(
+        ("openings.detail", "GET"),
+        allowed=("admin", "coordinator", "hiring_manager", "interviewer", "panel_done"),
+        url_args=lambda team: {"opening_id": team.opening.id},
+        query=_search_query,
+        success=frozenset({200}),
+    ),
+    Endpoint(
+        ("auth.login", "GET"),
+        allowed=EVERYONE,
+        query=_next_query,
+        success=frozenset({200, 302}),
+    ),
+]
+
+# GET routes that read no query parameters and no body: nothing for a hostile client to vary
+# but the ids in their paths (see test_hostile_ids_in_paths).
+NO_INPUT = {
+    "static",
+    "main.health",
+    "main.home",
+    "auth.csrf_token",
+    "library.index",
+    "library.rubric",
+    "library.script",
+    "interviews.interview",
+    "interviews.scorecard",
+    "interviews.amend",
+    "loops.planner",
+    "loops.session_ics",
+    "loops.debrief_ics",
+    "debriefs.debrief",
+    "openings.new",
+    "openings.edit",
+    "openings.new_candidate",
+    "openings.candidate",
+    "openings.edit_candidate",
+    "packets.download",
+    "packets.opening_zip",
+}
