@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.accounts import find_user_by_email, normalise_email
+from ..input import Form
 from ..models import Role
 from ..openings.forms import time_zone_names
 from .users import NewUser
@@ -37,7 +37,7 @@ def _canonical_zone(value: Any) -> Any:
     return _zones_by_folded_name().get(value.casefold(), value) if isinstance(value, str) else value
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(Form):
     name = StringField(
         "Name",
         filters=[_strip],
@@ -95,7 +95,7 @@ class NewUserForm(FlaskForm):
         )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         "Role",
         choices=ROLE_CHOICES,

@@ -1,9 +1,8 @@
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from .accounts import MIN_PASSWORD_LENGTH
-
 from ..input import Form
+from .accounts import MIN_PASSWORD_LENGTH
 
 
 class SignInForm(Form):
@@ -20,7 +19,7 @@ class SignInForm(Form):
     submit = SubmitField("Sign in")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
         validators=[

@@ -296,7 +296,7 @@ def candidate_form(candidate: Any = None) -> CandidateForm:
     return CandidateForm(obj=candidate)
 
 
-class EraseCandidateForm(FlaskForm):
+class EraseCandidateForm(Form):
     """Erasure cannot be undone: the admin types the name as shown and says why (from a fixed
     list, so the audit trail keeps no free text about the person)."""
 

@@ -247,6 +247,29 @@ def _search_query(team: DemoTeam) -> Fields:
     }
 
 
+def _kwame(team: DemoTeam) -> dict[str, Any]:
+    return {"user_id": team.users["kwame"].id}
+
+
+def _new_user_fields(team: DemoTeam) -> Fields:
+    return {
+        "name": st.one_of(st.just("Ines Duarte"), any_text(40)),
+        "email": st.one_of(
+            st.just("ines.duarte@example.com"), st.just("PRIYA@example.com"), any_text(30)
+        ),
+        "role": st.sampled_from(["interviewer", "coordinator", "admin", "owner", ""]),
+        "time_zone": st.one_of(st.just("Europe/Lisbon"), st.sampled_from(NASTY_ZONES)),
+    }
+
+
+def _audit_query(team: DemoTeam) -> Fields:
+    return {
+        "kind": st.sampled_from(["packets", "roles", "erasures", "", "nope"]),
+        "actor": st.one_of(st.sampled_from(_user_ids(team)), any_text(10)),
+        "page": _search_query(team)["page"],
+    }
+
+
 # ---- Sign-in: where it sends people afterwards ----
 
 UNSAFE_NEXT = [
@@ -301,6 +324,60 @@ ENDPOINTS: list[Endpoint] = [
         query=_next_query,
         success=frozenset({200, 302}),
         check=stays_on_site,
+        # A failed sign-in is counted (throttling); a good one clears the count.
+        may_change=lambda body: ("sign_in_throttles*",),
+        may_change_when_refused=lambda body: ("sign_in_throttles*",),
+    ),
+    # Without a live password link in the session there is nothing to set: 410 for everyone.
+    Endpoint(
+        ("auth.reset_password", "POST"),
+        allowed=(),
+        fields=lambda team: {"password": any_text(30), "confirm": any_text(30)},
+    ),
+    Endpoint(
+        ("admin.new_user", "POST"),
+        allowed=("admin",),
+        fields=_new_user_fields,
+        success=frozenset({200, 302}),  # 200: the page showing the new account's one-time link
+        may_change=lambda body: ("users+", "password_reset_links+", "audit_events+"),
+    ),
+    Endpoint(
+        ("admin.change_role", "POST"),
+        allowed=("admin",),
+        url_args=_kwame,
+        fields=lambda team: {"role": st.sampled_from(["admin", "coordinator", "interviewer", "x"])},
+        may_change=lambda body: ("users.role", "audit_events+"),
+    ),
+    Endpoint(
+        ("admin.deactivate", "POST"),
+        allowed=("admin",),
+        url_args=_kwame,
+        may_change=lambda body: ("users.active", "audit_events+", "password_reset_links*"),
+    ),
+    Endpoint(
+        ("admin.reactivate", "POST"),
+        allowed=("admin",),
+        url_args=_kwame,
+        may_change=lambda body: ("users.active", "audit_events+"),
+    ),
+    Endpoint(
+        ("admin.password_link", "POST"),
+        allowed=("admin",),
+        url_args=_kwame,
+        success=frozenset({200}),  # the page showing the link, once
+        may_change=lambda body: ("password_reset_links*", "audit_events+"),
+    ),
+    Endpoint(
+        ("openings.erase", "POST"),
+        allowed=("admin",),
+        url_args=lambda team: {"candidate_id": _candidate(team, "Arjun Mehta").id},
+        fields=lambda team: {
+            "confirm_name": st.one_of(
+                st.just("Arjun Mehta"), st.just("arjun  mehta"), any_text(20)
+            ),
+            "reason": st.sampled_from(["candidate_request", "no_longer_needed", "", "x"]),
+        },
+        may_change=lambda body: ("candidates.*", "audit_events+"),
     ),
     Endpoint(("auth.logout", "POST"), allowed=SIGNED_IN, signs_out=True),
     Endpoint(
@@ -520,6 +597,15 @@ ENDPOINTS: list[Endpoint] = [
         query=_next_query,
         success=frozenset({200, 302}),
     ),
+    Endpoint(
+        ("admin.audit", "GET"), allowed=("admin",), query=_audit_query, success=frozenset({200})
+    ),
+    Endpoint(
+        ("admin.users", "GET"),
+        allowed=("admin",),
+        query=lambda team: {"page": _search_query(team)["page"]},
+        success=frozenset({200}),
+    ),
 ]
 
 # GET routes that read no query parameters and no body: nothing for a hostile client to vary
@@ -546,4 +632,9 @@ NO_INPUT = {
     "openings.edit_candidate",
     "packets.download",
     "packets.opening_zip",
+    "admin.new_user",
+    "admin.user",
+    "auth.reset_link",
+    "auth.reset_password",
+    "openings.erase",
 }
