@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
@@ -134,3 +136,33 @@ def init_app(app: Flask) -> None:
     """Before any blueprint: routes pick their converters up when they are added."""
     app.url_map.converters["int"] = RowIdConverter
     app.json = JSONProvider(app)
+
+
+def strip(value: Any) -> Any:
+    """A WTForms filter: surrounding spaces are never part of a name, an email or a zone."""
+    return value.strip() if isinstance(value, str) else value
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """IANA names by their case-folded form (the system's tz database, read once)."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def time_zone_names() -> list[str]:
+    return sorted(_zones().values())
+
+
+def canonical_zone(value: Any) -> Any:
+    """A filter: Europe/berlin becomes Europe/Berlin; anything unknown is kept as typed."""
+    value = strip(value)
+    return _zones().get(value.casefold(), value) if isinstance(value, str) else value
+
+
+def known_zone(form: Any, field: Any) -> None:
+    """A validator: the zone must be one the system's tz database knows."""
+    if field.data not in _zones().values():
+        raise ValidationError(
+            f"“{field.data}” is not a time zone we know: use an IANA name such as Europe/Berlin, "
+            "America/New_York or Asia/Kolkata."
+        )

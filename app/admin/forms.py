@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.accounts import find_user_by_email, normalise_email
-from ..input import Form
+from ..input import Form, canonical_zone, known_zone, strip
 from ..models import Role
-from ..openings.forms import time_zone_names
 from .users import NewUser
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
@@ -22,25 +18,10 @@ ROLE_HELP = (
 )
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-@cache
-def _zones_by_folded_name() -> dict[str, str]:
-    return {name.casefold(): name for name in time_zone_names()}
-
-
-def _canonical_zone(value: Any) -> Any:
-    """Europe/berlin becomes Europe/Berlin; anything unknown is kept as typed."""
-    value = _strip(value)
-    return _zones_by_folded_name().get(value.casefold(), value) if isinstance(value, str) else value
-
-
 class NewUserForm(Form):
     name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Enter the person's name."),
             Length(max=200, message="Shorten the name to 200 characters or fewer."),
@@ -49,7 +30,7 @@ class NewUserForm(Form):
     )
     email = EmailField(
         "Email",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Enter the person's email address: they sign in with it."),
             Length(max=254, message="Shorten the email address to 254 characters or fewer."),
@@ -67,8 +48,11 @@ class NewUserForm(Form):
     time_zone = StringField(
         "Time zone",
         default="UTC",
-        filters=[_canonical_zone],
-        validators=[DataRequired("Enter the person's time zone, such as Europe/Berlin.")],
+        filters=[canonical_zone],
+        validators=[
+            DataRequired("Enter the person's time zone, such as Europe/Berlin."),
+            known_zone,
+        ],
         render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"},
     )
 
@@ -77,13 +61,6 @@ class NewUserForm(Form):
             raise ValidationError(
                 f"{normalise_email(field.data)} already has an account: find it in the list "
                 "of users instead."
-            )
-
-    def validate_time_zone(self, field: StringField) -> None:
-        if field.data not in _zones_by_folded_name().values():
-            raise ValidationError(
-                f"“{field.data}” is not a time zone we know: use an IANA name such as "
-                "Europe/Berlin, America/New_York or Asia/Kolkata."
             )
 
     def details(self) -> NewUser:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlalchemy import select
 from wtforms import (
@@ -29,7 +27,7 @@ from wtforms.validators import (
 
 from ..auth.permissions import can
 from ..extensions import db
-from ..input import Form, PlainText
+from ..input import Form, PlainText, canonical_zone, known_zone, strip
 from ..library.store import latest_versions
 from ..models import Opening, Role, RubricVersion, ScriptVersion, User
 from .catalogue import CandidateDetails, OpeningDetails
@@ -37,10 +35,6 @@ from .catalogue import CandidateDetails, OpeningDetails
 MAX_DEBRIEF_DELAY = 240
 RETIRED = "No longer in the library"
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # Chromium sends seconds when the step is under a minute
-
-
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_int(value: Any) -> Any:
@@ -67,34 +61,10 @@ def _between(low: int, high: int, message: str):
     return _check
 
 
-@cache
-def _zones() -> dict[str, str]:
-    """IANA names by their case-folded form (the system's tz database, read once)."""
-    return {name.casefold(): name for name in available_timezones()}
-
-
-def time_zone_names() -> list[str]:
-    return sorted(_zones().values())
-
-
-def _canonical_zone(value: Any) -> Any:
-    """Europe/berlin becomes Europe/Berlin; anything unknown is kept as typed."""
-    value = _strip(value)
-    return _zones().get(value.casefold(), value) if isinstance(value, str) else value
-
-
-def _known_zone(form: Form, field: Any) -> None:
-    if field.data not in _zones().values():
-        raise ValidationError(
-            f"“{field.data}” is not a time zone we know: use an IANA name such as Europe/Berlin, "
-            "America/New_York or Asia/Kolkata."
-        )
-
-
 class OpeningForm(Form):
     title = StringField(
         "Title",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Enter the opening's title, for example Senior Backend Engineer."),
             Length(max=200, message="Shorten the title to 200 characters or fewer."),
@@ -229,7 +199,7 @@ def opening_form(user: User, opening: Opening | None = None) -> OpeningForm:
 class CandidateForm(Form):
     name = StringField(
         "Name",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Enter the candidate's name."),
             Length(max=200, message="Shorten the name to 200 characters or fewer."),
@@ -239,7 +209,7 @@ class CandidateForm(Form):
     )
     email = EmailField(
         "Email",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired("Enter the candidate's email address."),
             Length(max=254, message="Shorten the email address to 254 characters or fewer."),
@@ -249,10 +219,10 @@ class CandidateForm(Form):
     )
     time_zone = StringField(
         "Time zone",
-        filters=[_canonical_zone],
+        filters=[canonical_zone],
         validators=[
             DataRequired("Enter the candidate's time zone as an IANA name, such as Europe/Berlin."),
-            _known_zone,
+            known_zone,
         ],
         render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"},
     )

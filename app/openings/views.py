@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import can, require
 from ..extensions import db
+from ..input import time_zone_names
 from ..library.store import latest_versions
 from ..models import InterviewSession, Loop, RubricVersion, ScriptVersion
 from .catalogue import (
@@ -23,7 +24,7 @@ from .catalogue import (
     update_opening,
 )
 from .erasure import erase_candidate, purge_after_commit
-from .forms import EraseCandidateForm, candidate_form, opening_form, time_zone_names
+from .forms import EraseCandidateForm, candidate_form, opening_form
 
 bp = Blueprint("openings", __name__)
 
