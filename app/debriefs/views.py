@@ -16,18 +16,7 @@ def _loop_or_404(loop_id: int):
     return load_loop(loop_id) or abort(404)
 
 
-def _shown_fields(loop) -> set[str]:
-    """The decision fields the page shows: the decision form before a decision, the reopen
-    form after one; neither while the loop has no debrief."""
-    if loop.debrief is None:
-        return set()
-    return {"decision", "rationale"} if loop.debrief.decision is None else {"decision", "reason"}
-
-
 def _page(loop, status: int = 200, errors: dict | None = None, typed: dict | None = None):
-    errors = dict(errors or {})
-    for field in set(errors) - _shown_fields(loop):
-        flash(errors.pop(field), "error")  # no field to show it beside: at the top
     may_decide = can(current_user, "debrief.decide", loop)
     summary = summarise(loop, competency_names(), include_private=may_decide)
     return render_template(
@@ -36,7 +25,7 @@ def _page(loop, status: int = 200, errors: dict | None = None, typed: dict | Non
         summary=summary,
         may_decide=may_decide,
         is_admin=current_user.role == "admin",
-        errors=errors,
+        errors=errors or {},
         typed=typed or {},
         packet_links="packets.download" in current_app.view_functions,
     ), status

@@ -26,7 +26,6 @@ from ..models import (
     Candidate,
     InterviewSession,
     Loop,
-    LoopStatus,
     Reminder,
     RubricVersion,
     ScriptVersion,
@@ -50,7 +49,6 @@ from .planning import (
     plan_session,
     reassign_session,
     start_loop,
-    uncovered,
     unpin_debrief,
 )
 from .queries import load_loop
@@ -258,17 +256,12 @@ def confirm(loop_id: int):
         except CoverageError as error:
             form.override_reason.errors = [str(error)]
         except PlanningError as error:
-            # About the loop, not the reason typed; the confirm form may not even be shown
-            # (a loop already confirmed), so the message goes to the top of the page.
-            flash(str(error), "error")
+            # About the loop, not the reason typed: the page's error summary says it at the top.
+            form.override_reason.errors = [str(error)]
         else:
             db.session.commit()
             flash("Loop confirmed: invitations sent, debrief scheduled.", "info")
             return redirect(url_for("loops.planner", loop_id=loop.id))
-    elif not (loop.status == LoopStatus.PLANNING and uncovered(loop)):
-        # The reason field is shown only while competencies lack an owner: say it at the top.
-        for error in form.override_reason.errors:
-            flash(f"Not confirmed. {error}", "error")
     db.session.rollback()
     return _planner(_loop_or_404(loop_id), 400, confirm_form=form)
 

@@ -255,9 +255,9 @@ def test_reopening_an_undecided_loop_says_there_is_nothing_to_reopen(app, debrie
         f"/loops/{debrief_ready.id}/decision/reopen", data={"csrf_token": token, "reason": "x"}
     )
     assert response.status_code == 400
-    assert 'class="flash flash-error">There is no decision to reopen.' in response.get_data(
-        as_text=True
-    )
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary"' in page
+    assert "There is no decision to reopen." in page
 
 
 def test_a_rationale_with_control_characters_is_refused(manager, debrief_ready) -> None:
