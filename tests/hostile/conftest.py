@@ -109,7 +109,7 @@ def restore(rows: Rows) -> None:
 LOGIN_REDIRECT = re.compile(r"^/login(\?|$)")
 HTML_MESSAGE = re.compile(
     r'class="error-message"[^>]*>\s*[^<\s]'
-    r'|class="error-summary".*?<li><a [^>]*>\s*[^<\s]'
+    r'|class="error-summary".*?<li>(?:<a [^>]*>)?\s*[^<\s]'  # linked to a field, or not
     r'|class="flash flash-error">\s*[^<\s]'
     r'|<section class="narrow">\s*<h1>[^<]+</h1>\s*<p>\s*[^<\s]',
     re.DOTALL,
