@@ -224,7 +224,7 @@ def test_amendment_without_a_reason_says_so_beside_the_reason_field(priya, priya
     amended = complete_form(summary="Solid backend engineer; weaker on operations.")
     amended.pop("action")
     page = client.post(url, data={"csrf_token": token, **amended}).get_data(as_text=True)
-    assert '<a href="#amend-reason">Say why you are amending' in page
+    assert '<a href="#amend-reason">Reason: Say why you are amending' in page
     assert '<p class="error-message" id="amend-reason-error">Say why you are amending' in page
 
 
