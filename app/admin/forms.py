@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.accounts import find_user_by_email, normalise_email
-from ..input import Form, canonical_zone, known_zone, strip
+from ..input import Form, PlainText, canonical_zone, known_zone, strip
 from ..models import Role
 from .users import NewUser
 
@@ -25,6 +25,7 @@ class NewUserForm(Form):
         validators=[
             DataRequired("Enter the person's name."),
             Length(max=200, message="Shorten the name to 200 characters or fewer."),
+            PlainText(),  # NUL cannot even be stored on PostgreSQL
         ],
         render_kw={"autocomplete": "off"},
     )
