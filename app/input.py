@@ -18,9 +18,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
 
-# The largest id a row can have: SQLite's INTEGER is a signed 64-bit number, and binding a
-# larger Python int raises OverflowError before the query runs.
-MAX_ROW_ID = 2**63 - 1
+# The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (a larger bound
+# value is an error there, and past 2**63 an OverflowError on SQLite).
+MAX_ROW_ID = 2**31 - 1
 
 
 class RowIdConverter(IntegerConverter):

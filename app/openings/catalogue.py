@@ -150,7 +150,9 @@ def _contains(term: str) -> str:
 
 
 def normalise_query(query: str | None) -> str:
-    return " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    # Control characters separate words like spaces; PostgreSQL could not even compare a NUL.
+    visible = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in query or "")
+    return " ".join(visible.split())[:MAX_QUERY_LENGTH]
 
 
 def search_terms(query: str | None) -> list[str]:
