@@ -81,10 +81,15 @@ class SaveResult:
 
 def scorecard_form(scorecard: Scorecard) -> ScorecardForm:
     session = scorecard.session
+    return _form(session.script_version_id, session.focus_competencies)
+
+
+def _form(script_version_id: int, focus) -> ScorecardForm:
+    """The cached form of (script version, focus); the script is read only on a cache miss."""
     return form_for(
-        session.script_version_id,
-        session.focus_competencies,
-        lambda: db.session.get(ScriptVersion, session.script_version_id).definition,
+        script_version_id,
+        focus,
+        lambda: db.session.get(ScriptVersion, script_version_id).definition,
     )
 
 
@@ -193,12 +198,9 @@ def save_changes(
         raise NotAllowed(scorecard_id)
     if not isinstance(base_version, int) or not 1 <= base_version <= scorecard.version:
         raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
-    form = form_for(
-        scorecard.script_version_id,
-        scorecard.focus_competencies,
-        lambda: db.session.get(ScriptVersion, scorecard.script_version_id).definition,
+    changes = clean_changes(
+        _form(scorecard.script_version_id, scorecard.focus_competencies), raw_changes
     )
-    changes = clean_changes(form, raw_changes)
     return _store(scorecard, base_version, changes, now or utcnow())
 
 
