@@ -17,23 +17,10 @@ from .extensions import db, migrate
 _write_intent: ContextVar[bool] = ContextVar("loopkit_write_intent", default=True)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Writes that call `begin_writing()` themselves once their reads (the sign-in lookup) are done,
-# so SQLite's single write lock is held only for the write, not for the whole request.
-LATE_WRITE_ENDPOINTS = frozenset({"interviews.autosave"})
 
 
 def will_write() -> None:
     """Call before the first query of a read-only request (GET) that is going to write."""
-    _write_intent.set(True)
-
-
-def begin_writing() -> None:
-    """End the read-only start of this request and open the next transaction for writing.
-
-    The session is closed rather than committed so loaded objects (the signed-in user) keep
-    their values instead of being expired and read again."""
-    if db.session().in_transaction():
-        db.session.close()
     _write_intent.set(True)
 
 
@@ -77,6 +64,4 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _declare_write_intent() -> None:
-        _write_intent.set(
-            request.method not in READ_ONLY_METHODS and request.endpoint not in LATE_WRITE_ENDPOINTS
-        )
+        _write_intent.set(request.method not in READ_ONLY_METHODS)

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from flask import Flask, g, request
 from flask_login import current_user
 
+from .auth.signed_in import CLAIMED_USER_KEY
+
 REQUEST_LOGGER = "loopkit.request"
 _HANDLER_MARK = "_loopkit_handler"
 # Load balancers poll these every few seconds; a line each would drown the rest.
@@ -86,13 +88,16 @@ def init_app(app: Flask) -> None:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)
                 if started
                 else None,
-                "user_id": current_user.get_id() if _user_loaded() else None,
+                "user_id": _signed_in_user_id(),
                 "client": request.remote_addr,
             },
         )
         return response
 
 
-def _user_loaded() -> bool:
-    """Whether this request already loaded its user: logging must not cost a query."""
-    return g.get("_login_user") is not None
+def _signed_in_user_id() -> str | None:
+    """The user this request ran for, if it already knew: logging must not cost a query."""
+    if g.get("_login_user") is not None:
+        return current_user.get_id()
+    claimed = g.get(CLAIMED_USER_KEY)  # autosave checks the session's claim in its own SQL
+    return None if claimed is None else str(claimed)

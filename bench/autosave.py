@@ -117,8 +117,11 @@ def build_instance(workdir: Path, interviewers: int) -> tuple[str, list[Intervie
             session = add_session(loop, user, script, rubric, starts_at, focus)
             people.append(Interviewer(email, session.scorecard.id, focus))
         db.session.commit()
-        sql_cost = measure_sql_per_save(app, people[0])
         db.session.remove()
+    # Outside the set-up's app context: each request gets its own, as under gunicorn (inside
+    # it, `g` would carry the signed-in user from one request to the next).
+    sql_cost = measure_sql_per_save(app, people[0])
+    with app.app_context():
         db.engine.dispose()
     return database_url, people, sql_cost
 
@@ -130,6 +133,8 @@ def measure_sql_per_save(app, who: Interviewer) -> dict:
 
     from app.extensions import db
 
+    with app.app_context():
+        engine = db.engine
     client = app.test_client()
     token = client.get("/auth/csrf-token").get_json()["csrf_token"]
     signed_in = client.post(
@@ -155,8 +160,8 @@ def measure_sql_per_save(app, who: Interviewer) -> dict:
     for label, text in (("first", "first save"), ("steady", "first save, then more")):
         statements.clear()
         commits.clear()
-        event.listen(db.engine, "before_cursor_execute", before)
-        event.listen(db.engine, "commit", on_commit)
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "commit", on_commit)
         try:
             response = client.post(
                 f"/scorecards/{who.scorecard_id}/autosave",
@@ -164,8 +169,8 @@ def measure_sql_per_save(app, who: Interviewer) -> dict:
                 headers={"X-CSRFToken": token, "Accept": "application/json"},
             )
         finally:
-            event.remove(db.engine, "before_cursor_execute", before)
-            event.remove(db.engine, "commit", on_commit)
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "commit", on_commit)
         assert response.status_code == 200, response.get_data(as_text=True)
         version = response.get_json()["version"]
         results[label] = {"statements": len(statements), "commits": len(commits)}

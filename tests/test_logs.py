@@ -33,6 +33,24 @@ def test_each_request_is_one_json_line_naming_route_status_and_user(client, demo
     assert isinstance(line["duration_ms"], float)
 
 
+def test_an_autosave_line_names_its_user_though_it_never_loads_their_row(client, demo, caplog):
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
+    sign_in(client, "priya@example.com")
+    card = demo.opening.candidates[0].loops[0].sessions[0].scorecard
+    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
+    caplog.clear()
+    response = client.post(
+        f"/scorecards/{card.id}/autosave",
+        json={"base_version": 1, "changes": {"notes.pitch": "Asked about the team's on-call."}},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 200
+    (line,) = _request_lines(caplog)
+    assert line["route"] == "/scorecards/<int:scorecard_id>/autosave"
+    assert line["user_id"] == str(demo.users["priya"].id)
+    assert "on-call" not in json.dumps(line)
+
+
 def test_search_terms_and_url_arguments_stay_out_of_the_log(client, demo, caplog):
     caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
     sign_in(client, "coordinator@example.com")

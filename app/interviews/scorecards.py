@@ -7,14 +7,16 @@ so nothing typed is ever dropped; conflicting ones come back with the server's t
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
+from ..auth.signed_in import SignedInUser
 from ..db_types import utcnow
 from ..extensions import db
 from ..input import text_problem
@@ -51,6 +53,10 @@ class NotAllowed(PermissionError):
     pass
 
 
+class SignedOut(PermissionError):
+    """The session names an account that no longer exists or was deactivated."""
+
+
 class ScorecardLocked(RuntimeError):
     """A submitted scorecard is read-only; changes go through an amendment with a reason."""
 
@@ -84,13 +90,15 @@ def scorecard_form(scorecard: Scorecard) -> ScorecardForm:
     return _form(session.script_version_id, session.focus_competencies)
 
 
-def _form(script_version_id: int, focus) -> ScorecardForm:
-    """The cached form of (script version, focus); the script is read only on a cache miss."""
-    return form_for(
-        script_version_id,
-        focus,
-        lambda: db.session.get(ScriptVersion, script_version_id).definition,
-    )
+def _form(script_version_id: int, focus, connection: Connection | None = None) -> ScorecardForm:
+    """The cached form of (script version, focus); the script is read only on a cache miss,
+    on `connection` when given (a save's own transaction), else the ORM session's."""
+
+    def read_script() -> dict:
+        reading = connection if connection is not None else db.session.connection()
+        return reading.execute(_SCRIPT_DEFINITION, {"id": script_version_id}).scalar_one()
+
+    return form_for(script_version_id, focus, read_script)
 
 
 def stored_values(scorecard: Scorecard) -> dict[str, Any]:
@@ -108,7 +116,8 @@ class DraftForSave:
     """What a save reads of a scorecard and its session: plain values, no ORM object.
 
     Autosave is the hottest write of the app; reading these columns through the Core keeps a
-    save cheap. It carries the attributes the `scorecard.edit` rule looks at."""
+    save cheap. It carries the attributes the `scorecard.edit` rule looks at, and the user
+    saving as the same statement found them (None: no such account, or deactivated)."""
 
     id: int
     interviewer_id: int
@@ -120,6 +129,7 @@ class DraftForSave:
     values: dict[str, Any]
     script_version_id: int
     focus_competencies: tuple[str, ...]
+    editor: SignedInUser | None
 
     @property
     def is_submitted(self) -> bool:
@@ -128,6 +138,14 @@ class DraftForSave:
 
 _scorecards = Scorecard.__table__
 _sessions = InterviewSession.__table__
+_users = User.__table__
+# The role of the user saving, when their account is active: read by the same statement.
+_EDITOR_ROLE = (
+    select(_users.c.role)
+    .where(_users.c.id == bindparam("user_id"), _users.c.active.is_(True))
+    .scalar_subquery()
+    .label("editor_role")
+)
 _READ_FOR_SAVE = (
     select(
         _scorecards.c.id,
@@ -140,23 +158,31 @@ _READ_FOR_SAVE = (
         *(_scorecards.c[column] for column in STORED_COLUMNS),
         _sessions.c.script_version_id,
         _sessions.c.focus_competencies,
+        _EDITOR_ROLE,
     )
     .join(_sessions, _sessions.c.id == _scorecards.c.session_id)
     .where(_scorecards.c.id == bindparam("scorecard_id"))
     .with_for_update(of=_scorecards)
 )
+_ACTIVE_ROLE = select(_EDITOR_ROLE)
+_SCRIPT_DEFINITION = select(ScriptVersion.__table__.c.definition).where(
+    ScriptVersion.__table__.c.id == bindparam("id")
+)
 
 
-def load_for_writing(scorecard_id: int) -> DraftForSave:
-    """The scorecard's saved state, row-locked for this transaction (one statement)."""
+def load_for_writing(connection: Connection, scorecard_id: int, user_id: int) -> DraftForSave:
+    """The scorecard's saved state, row-locked for this transaction, and the user saving it
+    (one statement; a second only when the scorecard does not exist)."""
     row = (
-        db.session.connection()
-        .execute(_READ_FOR_SAVE, {"scorecard_id": scorecard_id})
+        connection.execute(_READ_FOR_SAVE, {"scorecard_id": scorecard_id, "user_id": user_id})
         .mappings()
         .first()
     )
     if row is None:
+        if connection.execute(_ACTIVE_ROLE, {"user_id": user_id}).scalar() is None:
+            raise SignedOut(user_id)  # a missing scorecard is nobody's business then
         raise ScorecardNotFound(scorecard_id)
+    role = row["editor_role"]
     return DraftForSave(
         id=row["id"],
         interviewer_id=row["interviewer_id"],
@@ -168,6 +194,7 @@ def load_for_writing(scorecard_id: int) -> DraftForSave:
         values={column: row[column] for column in STORED_COLUMNS},
         script_version_id=row["script_version_id"],
         focus_competencies=tuple(row["focus_competencies"] or ()),
+        editor=None if role is None else SignedInUser(user_id, role),
     )
 
 
@@ -184,27 +211,56 @@ def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_changes(
-    user: User,
+    connection: Connection,
+    user_id: int,
     scorecard_id: int,
     base_version: int,
     raw_changes: dict[str, Any],
     now: datetime | None = None,
 ) -> SaveResult:
-    """Store the changes a client made since `base_version`. Flushes; the caller commits."""
-    scorecard = load_for_writing(scorecard_id)
-    if not can(user, "scorecard.edit", scorecard):
-        if scorecard.interviewer_id == user.id and scorecard.is_submitted:
+    """Store the changes user `user_id` made since `base_version`, inside the caller's
+    transaction on `connection` (the caller commits)."""
+    scorecard = load_for_writing(connection, scorecard_id, user_id)
+    editor = scorecard.editor
+    if editor is None:
+        raise SignedOut(user_id)
+    if not can(editor, "scorecard.edit", scorecard):
+        if scorecard.interviewer_id == editor.id and scorecard.is_submitted:
             raise ScorecardLocked(scorecard_id)
         raise NotAllowed(scorecard_id)
     if not isinstance(base_version, int) or not 1 <= base_version <= scorecard.version:
         raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
-    changes = clean_changes(
-        _form(scorecard.script_version_id, scorecard.focus_competencies), raw_changes
+    form = _form(scorecard.script_version_id, scorecard.focus_competencies, connection)
+    changes = clean_changes(form, raw_changes)
+    return _store(connection, scorecard, base_version, changes, now or utcnow())
+
+
+@functools.cache
+def _update_for(columns: frozenset[str]):
+    """UPDATE of these stored columns, guarded by the version read under the row lock; built
+    once per set of columns, so a save does not rebuild the statement."""
+    return (
+        update(_scorecards)
+        .where(
+            _scorecards.c.id == bindparam("scorecard_id"),
+            _scorecards.c.version == bindparam("read_version"),
+        )
+        .values(
+            {
+                _scorecards.c[column]: bindparam(f"new_{column}", type_=_scorecards.c[column].type)
+                for column in ("version", "updated_at", "field_versions", *sorted(columns))
+            }
+        )
     )
-    return _store(scorecard, base_version, changes, now or utcnow())
 
 
-def _store(scorecard: DraftForSave, base_version: int, changes: dict[str, Any], now: datetime):
+def _store(
+    connection: Connection,
+    scorecard: DraftForSave,
+    base_version: int,
+    changes: dict[str, Any],
+    now: datetime,
+) -> SaveResult:
     values = scorecard.values
     field_versions = scorecard.field_versions or {}
     conflicts, to_save = {}, {}
@@ -227,10 +283,14 @@ def _store(scorecard: DraftForSave, base_version: int, changes: dict[str, Any], 
     new_version = scorecard.version + 1
     columns = write_values(values, to_save)
     columns["field_versions"] = {**field_versions, **{path: new_version for path in to_save}}
-    result = db.session.connection().execute(
-        update(_scorecards)
-        .where(_scorecards.c.id == scorecard.id, _scorecards.c.version == scorecard.version)
-        .values(version=new_version, updated_at=now, **columns)
+    columns["version"], columns["updated_at"] = new_version, now
+    result = connection.execute(
+        _update_for(frozenset(columns) - {"version", "updated_at", "field_versions"}),
+        {
+            "scorecard_id": scorecard.id,
+            "read_version": scorecard.version,
+            **{f"new_{column}": value for column, value in columns.items()},
+        },
     )
     if result.rowcount != 1:  # the row lock makes this unreachable; refuse rather than guess
         raise RuntimeError(f"scorecard {scorecard.id} changed during the save")

@@ -271,7 +271,7 @@ def prepare_team(team: DemoTeam) -> None:
         changes[f"rating.{key}.level"] = 3
         changes[f"rating.{key}.evidence"] = evidence
     tomas = team.users["tomas"]
-    save_changes(tomas, card.id, 1, changes)
+    save_changes(db.session.connection(), tomas.id, card.id, 1, changes)
     db.session.flush()
     db.session.refresh(card)
     assert not submit_scorecard(tomas, card, 40)

@@ -179,7 +179,7 @@ def test_someone_elses_scorecard_is_refused(app, priya_card, tomas_card) -> None
     assert response.status_code == 403 and response.is_json
 
 
-def test_a_save_is_one_commit_and_at_most_three_statements(
+def test_a_save_is_one_commit_and_two_statements(
     app, priya_card, two_tabs, count_statements
 ) -> None:
     from sqlalchemy import event
@@ -197,6 +197,41 @@ def test_a_save_is_one_commit_and_at_most_three_statements(
     assert response.status_code == 200
     assert counter.count <= 3, counter.statements
     assert len(commits) == 1
+    # The sign-in is checked by the locking read itself: no separate load of the user's row.
+    assert counter.count == 2, counter.statements
+    assert "FROM users" in counter.statements[0] and "FROM scorecards" in counter.statements[0]
+
+
+def test_a_deactivated_account_cannot_save_from_a_session_it_still_holds(
+    app, priya_card, two_tabs
+) -> None:
+    from app.models import User
+
+    (tab, token), _ = two_tabs
+    priya = db.session.get(User, priya_card.interviewer_id)
+    priya.active = False
+    db.session.commit()
+    response = autosave(tab, token, priya_card.id, 1, {"notes.pitch": "after deactivation"})
+    assert response.status_code == 401 and response.is_json
+    assert "Sign in again" in response.get_json()["error"]
+    # Not even whether the scorecard exists: a missing one answers the same.
+    assert autosave(tab, token, 10**6, 1, {"notes.pitch": "x"}).status_code == 401
+    assert stored(priya_card.id).stage_notes in (None, {})
+
+
+def test_a_session_cookie_replayed_from_another_browser_cannot_save(
+    app, priya_card, two_tabs
+) -> None:
+    """Strong session protection, as every other page has it: the cookie is bound to the
+    browser that signed in (address and user agent)."""
+    (tab, token), _ = two_tabs
+    response = tab.post(
+        f"/scorecards/{priya_card.id}/autosave",
+        json={"base_version": 1, "changes": {"notes.pitch": "from a stolen cookie"}},
+        headers={"X-CSRFToken": token, "User-Agent": "SomeOtherBrowser/1.0"},
+    )
+    assert response.status_code == 401 and response.is_json
+    assert stored(priya_card.id).version == 1
 
 
 def test_the_page_hands_out_a_fresh_csrf_token(app, priya_card) -> None:
