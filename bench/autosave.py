@@ -12,8 +12,10 @@ then serves the app with gunicorn on 127.0.0.1 and measures:
 
   1. N interviewers (threads, each signed in with its own cookies) saving every 2 s for
      --duration seconds: latency p50 / p99 / max (target: p99 < 50 ms);
-  2. saturation: --clients clients saving as fast as they can, then the same number of clients
-     hammering GET /health; saves/s against requests/s (target: ratio >= 0.7).
+  2. saturation: --clients clients saving as fast as they can, and the same number of clients
+     hammering GET /health, in --rounds alternating windows (so a drift in the machine's
+     speed during the run affects both alike); saves/s against requests/s (target: ratio
+     >= 0.7), with the CPU share each kept busy and the CPU cost per request.
 
 Everything it starts (gunicorn) is stopped on exit, Ctrl-C included; it talks to 127.0.0.1 only.
 """
@@ -388,6 +390,51 @@ def hammer(workers: list, seconds: float) -> tuple[Tally, float]:
     return tally, time.monotonic() - window["start"]
 
 
+def machine_cpu() -> tuple[int, int]:
+    """(busy, all) clock ticks of this machine so far, from /proc/stat (idle and I/O wait
+    count as not busy)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:]]
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)
+
+
+@dataclass
+class Phase:
+    """One kind of saturation traffic, summed over its windows."""
+
+    tally: Tally = field(default_factory=Tally)
+    seconds: float = 0.0
+    busy_ticks: int = 0
+    all_ticks: int = 0
+
+    def run(self, work: list, seconds: float) -> None:
+        busy, total = machine_cpu()
+        tally, elapsed = hammer(work, seconds)
+        busy_after, total_after = machine_cpu()
+        self.tally.latencies_ms += tally.latencies_ms
+        self.tally.errors += tally.errors
+        self.seconds += elapsed
+        self.busy_ticks += busy_after - busy
+        self.all_ticks += total_after - total
+
+    def per_second(self) -> float:
+        return len(self.tally.latencies_ms) / self.seconds if self.seconds else float("nan")
+
+    def cpu_line(self) -> str:
+        """CPU busy share, and busy CPU milliseconds per answered request (server, client
+        threads and kernel alike: they share the machine)."""
+        if not self.all_ticks:
+            return "CPU not measured"
+        share = self.busy_ticks / self.all_ticks
+        cores = os.cpu_count() or 1
+        per_request = (
+            1000 * share * cores * self.seconds / len(self.tally.latencies_ms)
+            if self.tally.latencies_ms
+            else float("nan")
+        )
+        return f"CPU {100 * share:.0f}% busy, {per_request:.2f} CPU-ms per request"
+
+
 def health_worker(port: int):
     client = Client(port)
 
@@ -431,7 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interviewers", type=int, default=32, help="simulated interviewers")
     parser.add_argument("--duration", type=float, default=60, help="seconds of interview load")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between saves")
-    parser.add_argument("--saturation-seconds", type=float, default=15, help="per hammer phase")
+    parser.add_argument(
+        "--saturation-seconds", type=float, default=15, help="seconds of saves, and of health"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=6, help="alternating windows the saturation is split into"
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent hammering clients")
     parser.add_argument(
         "--workers", type=int, default=2 * cpus + 1, help="gunicorn workers (default 2*CPUs+1)"
@@ -512,36 +564,38 @@ def main(argv: list[str] | None = None) -> int:
             f"(target p99 < {P99_TARGET_MS:.0f} ms: {verdict})"
         )
 
-        print(
-            f"== saturation: {args.clients} clients saving back to back "
-            f"for {args.saturation_seconds:g} s"
-        )
         hammering = savers[: args.clients]
         for n, saver in enumerate(hammering):  # notes of a realistic, bounded size from now on
             saver.notes = Notes(saver.who, seed=1000 + n, bounded=True)
-        saves, save_seconds = hammer([s.save for s in hammering], args.saturation_seconds)
-        saves_per_s = len(saves.latencies_ms) / save_seconds
-        print(f"   {saves_per_s:.0f} saves/s; {describe(saves)}")
-        show_errors(saves)
-
+        window = args.saturation_seconds / args.rounds
         print(
-            f"== saturation: {args.clients} clients on GET /health "
-            f"for {args.saturation_seconds:g} s"
+            f"== saturation: {args.clients} clients saving back to back, and {args.clients} "
+            f"on GET /health, in {args.rounds} alternating windows of {window:g} s each"
         )
-        health, health_seconds = hammer(
-            [health_worker(server.port) for _ in range(args.clients)], args.saturation_seconds
-        )
-        health_per_s = len(health.latencies_ms) / health_seconds
-        print(f"   {health_per_s:.0f} requests/s; {describe(health)}")
-        show_errors(health)
+        phases = {
+            "saves": ([s.save for s in hammering], Phase()),
+            "health": ([health_worker(server.port) for _ in range(args.clients)], Phase()),
+        }
+        for n in range(args.rounds):
+            # Alternate which goes first, so a drift in the machine's speed hits both alike.
+            for name in ("saves", "health") if n % 2 == 0 else ("health", "saves"):
+                work, phase = phases[name]
+                phase.run(work, window)
+        saves, health = phases["saves"][1], phases["health"][1]
+        saves_per_s, health_per_s = saves.per_second(), health.per_second()
+        print(f"   saves:  {saves_per_s:.0f}/s; {describe(saves.tally)}; {saves.cpu_line()}")
+        show_errors(saves.tally)
+        print(f"   health: {health_per_s:.0f}/s; {describe(health.tally)}; {health.cpu_line()}")
+        show_errors(health.tally)
 
         ratio = saves_per_s / health_per_s if health_per_s else float("nan")
         verdict = "met" if ratio >= RATIO_TARGET else "MISSED"
         summary.append(
             f"saturation: {saves_per_s:.0f} saves/s vs {health_per_s:.0f} health requests/s "
-            f"(errors {len(saves.errors)} / {len(health.errors)}); "
+            f"(errors {len(saves.tally.errors)} / {len(health.tally.errors)}); "
             f"ratio {ratio:.2f} (target >= {RATIO_TARGET}: {verdict})"
         )
+        summary.append(f"saves: {saves.cpu_line()}; health: {health.cpu_line()}")
         retries = sum(s.client.retries for s in savers)
         if retries:
             summary.append(f"requests resent after the server closed an idle connection: {retries}")
