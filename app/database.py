@@ -54,7 +54,11 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    # Straight to the driver: every transaction starts here, and the statement needs none of
+    # SQLAlchemy's execution machinery (nor do statement counters want to see it).
+    connection.connection.dbapi_connection.execute(
+        "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
+    )
 
 
 def init_app(app: Flask) -> None:
