@@ -7,8 +7,9 @@ from contextvars import ContextVar
 
 from flask import Flask, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
+from .durable_sqlite import DurableCommitConnection
 from .extensions import db, migrate
 
 # Whether the current unit of work will write. SQLite in WAL mode fails a transaction that
@@ -41,8 +42,11 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # FULL: a committed save survives power loss too, not only an application crash.
-    cursor.execute("PRAGMA synchronous=FULL")
+    if isinstance(dbapi_connection, DurableCommitConnection):
+        dbapi_connection.prepare()  # its commit flushes the WAL itself, after the lock
+    else:
+        # FULL: a committed save survives power loss too, not only an application crash.
+        cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     # Erased candidate data must not linger in free pages.
@@ -54,14 +58,23 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
+    writing = _write_intent.get()
+    driver = connection.connection.dbapi_connection
+    if isinstance(driver, DurableCommitConnection):
+        driver.began(writing)
     # Straight to the driver: every transaction starts here, and the statement needs none of
     # SQLAlchemy's execution machinery (nor do statement counters want to see it).
-    connection.connection.dbapi_connection.execute(
-        "BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN"
-    )
+    driver.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def init_app(app: Flask) -> None:
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite":
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            **options.get("connect_args", {}),
+            "factory": DurableCommitConnection,
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     from . import models  # noqa: F401  (register the tables on the metadata)
