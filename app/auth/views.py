@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from ..db_types import utcnow
@@ -22,6 +22,7 @@ from . import throttle
 from .accounts import AccountError, authenticate
 from .forms import NewPasswordForm, SignInForm
 from .resets import set_password_with_link, token_hash, usable_link
+from .signed_in import sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -72,7 +73,7 @@ def login():
         user = authenticate(email, form.password.data)
         if user is not None:
             throttle.clear_account(email)
-            login_user(user)
+            sign_in(user)
             db.session.commit()
             if request.is_json:
                 return jsonify(signed_in=True, name=user.name)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
-from ..auth.signed_in import SignedInUser
+from ..auth.signed_in import SessionClaim, SignedInUser
 from ..db_types import utcnow
 from ..extensions import db
 from ..input import text_problem
@@ -139,10 +139,15 @@ class DraftForSave:
 _scorecards = Scorecard.__table__
 _sessions = InterviewSession.__table__
 _users = User.__table__
-# The role of the user saving, when their account is active: read by the same statement.
+# The role of the user saving, when their account is active and the session is of its current
+# epoch: read by the same statement.
 _EDITOR_ROLE = (
     select(_users.c.role)
-    .where(_users.c.id == bindparam("user_id"), _users.c.active.is_(True))
+    .where(
+        _users.c.id == bindparam("user_id"),
+        _users.c.active.is_(True),
+        _users.c.session_epoch == bindparam("session_epoch"),
+    )
     .scalar_subquery()
     .label("editor_role")
 )
@@ -170,17 +175,18 @@ _SCRIPT_DEFINITION = select(ScriptVersion.__table__.c.definition).where(
 )
 
 
-def load_for_writing(connection: Connection, scorecard_id: int, user_id: int) -> DraftForSave:
+def load_for_writing(
+    connection: Connection, scorecard_id: int, claim: SessionClaim
+) -> DraftForSave:
     """The scorecard's saved state, row-locked for this transaction, and the user saving it
     (one statement; a second only when the scorecard does not exist)."""
+    who = {"user_id": claim.user_id, "session_epoch": claim.epoch}
     row = (
-        connection.execute(_READ_FOR_SAVE, {"scorecard_id": scorecard_id, "user_id": user_id})
-        .mappings()
-        .first()
+        connection.execute(_READ_FOR_SAVE, {"scorecard_id": scorecard_id, **who}).mappings().first()
     )
     if row is None:
-        if connection.execute(_ACTIVE_ROLE, {"user_id": user_id}).scalar() is None:
-            raise SignedOut(user_id)  # a missing scorecard is nobody's business then
+        if connection.execute(_ACTIVE_ROLE, who).scalar() is None:
+            raise SignedOut(claim.user_id)  # a missing scorecard is nobody's business then
         raise ScorecardNotFound(scorecard_id)
     role = row["editor_role"]
     return DraftForSave(
@@ -194,7 +200,7 @@ def load_for_writing(connection: Connection, scorecard_id: int, user_id: int) ->
         values={column: row[column] for column in STORED_COLUMNS},
         script_version_id=row["script_version_id"],
         focus_competencies=tuple(row["focus_competencies"] or ()),
-        editor=None if role is None else SignedInUser(user_id, role),
+        editor=None if role is None else SignedInUser(claim.user_id, role),
     )
 
 
@@ -212,18 +218,18 @@ def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
 
 def save_changes(
     connection: Connection,
-    user_id: int,
+    claim: SessionClaim,
     scorecard_id: int,
     base_version: int,
     raw_changes: dict[str, Any],
     now: datetime | None = None,
 ) -> SaveResult:
-    """Store the changes user `user_id` made since `base_version`, inside the caller's
+    """Store the changes the claimed user made since `base_version`, inside the caller's
     transaction on `connection` (the caller commits)."""
-    scorecard = load_for_writing(connection, scorecard_id, user_id)
+    scorecard = load_for_writing(connection, scorecard_id, claim)
     editor = scorecard.editor
     if editor is None:
-        raise SignedOut(user_id)
+        raise SignedOut(claim.user_id)
     if not can(editor, "scorecard.edit", scorecard):
         if scorecard.interviewer_id == editor.id and scorecard.is_submitted:
             raise ScorecardLocked(scorecard_id)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can, require
-from ..auth.signed_in import claimed_user_id
+from ..auth.signed_in import SessionClaim, session_claim
 from ..extensions import db
 from ..models import InterviewSession, Loop, Scorecard
 from .coverage import coverage_of
@@ -144,7 +144,11 @@ def save_interview(session_id: int):
         base_version = scorecard.version
     try:
         result = save_changes(
-            db.session.connection(), current_user.id, scorecard.id, base_version, posted
+            db.session.connection(),
+            SessionClaim(current_user.id, current_user.session_epoch),
+            scorecard.id,
+            base_version,
+            posted,
         )
     except InvalidSave as invalid:
         db.session.rollback()
@@ -172,8 +176,8 @@ def autosave(scorecard_id: int):
 
     Not `login_required`: loading the user's row would be the dearest part of a save. The
     session's claim is checked by the statement that locks the scorecard instead."""
-    user_id = claimed_user_id()
-    if user_id is None:
+    claim = session_claim()
+    if claim is None:
         return current_app.login_manager.unauthorized()
     limit = current_app.config["AUTOSAVE_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
@@ -190,7 +194,7 @@ def autosave(scorecard_id: int):
         # lock is held from the locking read to the commit, no longer).
         with db.engine.begin() as connection:
             result = save_changes(
-                connection, user_id, scorecard_id, payload.get("base_version"), payload["changes"]
+                connection, claim, scorecard_id, payload.get("base_version"), payload["changes"]
             )
     except SignedOut:
         return current_app.login_manager.unauthorized()

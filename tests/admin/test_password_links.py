@@ -153,3 +153,31 @@ def test_a_password_link_for_a_new_account_lets_them_sign_in(app, demo) -> None:
     path, _ = LINK.search(page).groups()
     assert set_password(app.test_client(), path, NEW_PASSWORD).status_code == 302
     assert sign_in(app.test_client(), "jun@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_setting_a_password_ends_every_session_signed_in_before(app, demo) -> None:
+    """Whoever held Priya's session (a stolen cookie, a laptop left signed in) is signed out
+    when she sets a new password: on pages, and on the live interview's autosave."""
+    priya = demo.users["priya"]
+    card = demo.opening.candidates[0].loops[0].sessions[0].scorecard
+    old_session = app.test_client()
+    assert sign_in(old_session, "priya@example.com").status_code == 302
+    csrf = old_session.get("/auth/csrf-token").get_json()["csrf_token"]
+    assert old_session.get("/").status_code == 200
+
+    path, _ = issue_link(app, priya.id)
+    assert set_password(app.test_client(), path, NEW_PASSWORD).status_code == 302
+
+    home = old_session.get("/")
+    assert home.status_code == 302 and home.headers["Location"].startswith("/login")
+    save = old_session.post(
+        f"/scorecards/{card.id}/autosave",
+        json={"base_version": 1, "changes": {"notes.pitch": "typed by whoever kept the cookie"}},
+        headers={"X-CSRFToken": csrf},
+    )
+    assert save.status_code == 401 and save.is_json
+    # Signing in again with the new password gives a session that works.
+    fresh = app.test_client()
+    assert sign_in(fresh, "priya@example.com", NEW_PASSWORD).status_code == 302
+    assert fresh.get("/").status_code == 200
+    assert old_session.get("/").status_code == 302, "the old session stays ended"

@@ -32,6 +32,7 @@ from flask import Flask, got_request_exception
 from hypothesis import HealthCheck, settings
 from sqlalchemy import insert, select
 
+from app.auth.signed_in import SessionClaim
 from app.database import reset_write_intent, set_write_intent
 from app.demo import DemoTeam, seed_demo
 from app.extensions import db
@@ -271,7 +272,9 @@ def prepare_team(team: DemoTeam) -> None:
         changes[f"rating.{key}.level"] = 3
         changes[f"rating.{key}.evidence"] = evidence
     tomas = team.users["tomas"]
-    save_changes(db.session.connection(), tomas.id, card.id, 1, changes)
+    save_changes(
+        db.session.connection(), SessionClaim(tomas.id, tomas.session_epoch), card.id, 1, changes
+    )
     db.session.flush()
     db.session.refresh(card)
     assert not submit_scorecard(tomas, card, 40)
