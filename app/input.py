@@ -62,6 +62,11 @@ CONTROL_MESSAGE = (
 )
 
 
+def controls_as_spaces(value: str) -> str:
+    """`value` with each control character (tabs and line breaks too) turned into a space."""
+    return _CONTROL.sub(" ", value)
+
+
 def text_problem(value: str, *, limit: int, multiline: bool = True) -> str | None:
     """What is wrong with a piece of typed text, said to its author; None when it is fine."""
     if len(value) > limit:

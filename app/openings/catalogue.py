@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import visible_candidates_filter, visible_openings_filter
 from ..extensions import db
+from ..input import controls_as_spaces
 from ..models import Candidate, Opening, User, record_audit, search_key
 
 PER_PAGE = 20
@@ -151,8 +152,7 @@ def _contains(term: str) -> str:
 
 def normalise_query(query: str | None) -> str:
     # Control characters separate words like spaces; PostgreSQL could not even compare a NUL.
-    visible = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in query or "")
-    return " ".join(visible.split())[:MAX_QUERY_LENGTH]
+    return " ".join(controls_as_spaces(query or "").split())[:MAX_QUERY_LENGTH]
 
 
 def search_terms(query: str | None) -> list[str]:
