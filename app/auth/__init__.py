@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..errors import wants_json
 from ..extensions import db, login_manager
 from ..models import User
-from .signed_in import session_epoch
+from .signed_in import session_epoch, session_holds
 from .views import bp
 
 
@@ -46,11 +46,7 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         return db.session.execute(
-            select(User).where(
-                User.id == int(user_id),
-                User.active.is_(True),
-                User.session_epoch == session_epoch(),
-            )
+            select(User).where(session_holds(int(user_id), session_epoch()))
         ).scalar_one_or_none()
 
     @login_manager.unauthorized_handler

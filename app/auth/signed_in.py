@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from flask import current_app, g, session
 from flask_login import login_user
+from sqlalchemy import ColumnElement, and_
+
+from ..models import User
 
 # Where the request log finds the id of a request that never loaded `current_user`.
 CLAIMED_USER_KEY = "loopkit_claimed_user_id"
@@ -31,6 +34,12 @@ def session_epoch() -> int:
     """The epoch this session signed in at (0 for sessions older than epochs)."""
     epoch = session.get(SESSION_EPOCH_KEY, 0)
     return epoch if isinstance(epoch, int) else -1  # never an account's epoch
+
+
+def session_holds(user_id, epoch) -> ColumnElement[bool]:
+    """SQL for "a session of this user at this epoch is still signed in": the account exists,
+    is active, and no password was set since. Values or bind parameters alike."""
+    return and_(User.id == user_id, User.active.is_(True), User.session_epoch == epoch)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
-from ..auth.signed_in import SessionClaim, SignedInUser
+from ..auth.signed_in import SessionClaim, SignedInUser, session_holds
 from ..db_types import utcnow
 from ..extensions import db
 from ..input import text_problem
@@ -54,7 +54,8 @@ class NotAllowed(PermissionError):
 
 
 class SignedOut(PermissionError):
-    """The session names an account that no longer exists or was deactivated."""
+    """The session no longer holds: its account is gone or deactivated, or a password was set
+    since it signed in."""
 
 
 class ScorecardLocked(RuntimeError):
@@ -117,7 +118,7 @@ class DraftForSave:
 
     Autosave is the hottest write of the app; reading these columns through the Core keeps a
     save cheap. It carries the attributes the `scorecard.edit` rule looks at, and the user
-    saving as the same statement found them (None: no such account, or deactivated)."""
+    saving as the same statement found them (None: their session no longer holds)."""
 
     id: int
     interviewer_id: int
@@ -139,15 +140,10 @@ class DraftForSave:
 _scorecards = Scorecard.__table__
 _sessions = InterviewSession.__table__
 _users = User.__table__
-# The role of the user saving, when their account is active and the session is of its current
-# epoch: read by the same statement.
+# The role of the user saving, while their session still holds: read by the same statement.
 _EDITOR_ROLE = (
     select(_users.c.role)
-    .where(
-        _users.c.id == bindparam("user_id"),
-        _users.c.active.is_(True),
-        _users.c.session_epoch == bindparam("session_epoch"),
-    )
+    .where(session_holds(bindparam("user_id"), bindparam("session_epoch")))
     .scalar_subquery()
     .label("editor_role")
 )
@@ -243,8 +239,9 @@ def save_changes(
 
 @functools.cache
 def _update_for(columns: frozenset[str]):
-    """UPDATE of these stored columns, guarded by the version read under the row lock; built
-    once per set of columns, so a save does not rebuild the statement."""
+    """UPDATE of these columns (the changed stored ones, the version, its time and the field
+    versions), guarded by the version read under the row lock; built once per set of columns,
+    so a save does not rebuild the statement."""
     return (
         update(_scorecards)
         .where(
@@ -254,7 +251,7 @@ def _update_for(columns: frozenset[str]):
         .values(
             {
                 _scorecards.c[column]: bindparam(f"new_{column}", type_=_scorecards.c[column].type)
-                for column in ("version", "updated_at", "field_versions", *sorted(columns))
+                for column in sorted(columns)
             }
         )
     )
@@ -291,7 +288,7 @@ def _store(
     columns["field_versions"] = {**field_versions, **{path: new_version for path in to_save}}
     columns["version"], columns["updated_at"] = new_version, now
     result = connection.execute(
-        _update_for(frozenset(columns) - {"version", "updated_at", "field_versions"}),
+        _update_for(frozenset(columns)),
         {
             "scorecard_id": scorecard.id,
             "read_version": scorecard.version,
