@@ -56,14 +56,20 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name == "sqlite":
+        begin_on_driver(connection.connection.dbapi_connection, _write_intent.get())
+
+
+def begin_on_driver(driver, writing: bool) -> None:
+    """Begin a transaction on a DBAPI connection: on SQLite explicitly, with the write lock
+    taken up front when it will write; other drivers begin implicitly at the first statement.
+
+    Straight to the driver: every transaction starts here, and the statement needs none of
+    SQLAlchemy's execution machinery (nor do statement counters want to see it)."""
+    if not isinstance(driver, sqlite3.Connection):
         return
-    writing = _write_intent.get()
-    driver = connection.connection.dbapi_connection
     if isinstance(driver, DurableCommitConnection):
         driver.began(writing)
-    # Straight to the driver: every transaction starts here, and the statement needs none of
-    # SQLAlchemy's execution machinery (nor do statement counters want to see it).
     driver.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -129,11 +129,11 @@ def build_instance(workdir: Path, interviewers: int) -> tuple[str, list[Intervie
 
 
 def measure_sql_per_save(app, who: Interviewer) -> dict:
-    """Statements (not BEGIN/COMMIT/ROLLBACK/PRAGMA) and commits of one autosave request,
-    through the test client; the first save of a process also loads the script once."""
-    from sqlalchemy import event
-
+    """Statements (not BEGIN/COMMIT/ROLLBACK) and commits of one autosave request, as the
+    driver saw them, through the test client; the first save of a process also loads the
+    script once."""
     from app.extensions import db
+    from tests.driver_statements import watching_driver
 
     with app.app_context():
         engine = db.engine
@@ -147,36 +147,19 @@ def measure_sql_per_save(app, who: Interviewer) -> dict:
     assert signed_in.status_code == 200, signed_in.get_data(as_text=True)
     token = client.get("/auth/csrf-token").get_json()["csrf_token"]
 
-    statements: list[str] = []
-    commits: list[int] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    def on_commit(conn):
-        commits.append(1)
-
     results = {}
     version = 1
     for label, text in (("first", "first save"), ("steady", "first save, then more")):
-        statements.clear()
-        commits.clear()
-        event.listen(engine, "before_cursor_execute", before)
-        event.listen(engine, "commit", on_commit)
-        try:
+        with watching_driver(engine) as counter:
             response = client.post(
                 f"/scorecards/{who.scorecard_id}/autosave",
                 json={"base_version": version, "changes": {"notes.pitch": text}},
                 headers={"X-CSRFToken": token, "Accept": "application/json"},
             )
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-            event.remove(engine, "commit", on_commit)
         assert response.status_code == 200, response.get_data(as_text=True)
         version = response.get_json()["version"]
-        results[label] = {"statements": len(statements), "commits": len(commits)}
-        results[label + "_sql"] = [" ".join(s.split())[:110] for s in statements]
+        results[label] = {"statements": len(counter.statements), "commits": counter.commits}
+        results[label + "_sql"] = [" ".join(s.split())[:110] for s in counter.statements]
     return results
 
 

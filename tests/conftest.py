@@ -24,6 +24,8 @@ from app.demo import DEMO_PASSWORD, DemoTeam, seed_demo
 from app.extensions import db
 from app.library.store import load_library
 
+from .driver_statements import watching_driver
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -179,6 +181,13 @@ def count_statements(app: Flask):
             event.remove(db.engine, "before_cursor_execute", _before)
 
     return _count
+
+
+@pytest.fixture
+def count_driver_statements(app: Flask):
+    """Count what reaches the driver while the context is open, whether or not it went
+    through SQLAlchemy (`app/driver_sql.py` does not)."""
+    return lambda: watching_driver(db.engine)
 
 
 @pytest.fixture

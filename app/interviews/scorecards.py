@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
 from ..auth.signed_in import SessionClaim, SignedInUser, session_holds
 from ..db_types import utcnow
+from ..driver_sql import DriverConnection
 from ..extensions import db
 from ..input import text_problem
 from ..models import (
@@ -91,13 +92,16 @@ def scorecard_form(scorecard: Scorecard) -> ScorecardForm:
     return _form(session.script_version_id, session.focus_competencies)
 
 
-def _form(script_version_id: int, focus, connection: Connection | None = None) -> ScorecardForm:
+def _form(
+    script_version_id: int, focus, connection: DriverConnection | None = None
+) -> ScorecardForm:
     """The cached form of (script version, focus); the script is read only on a cache miss,
     on `connection` when given (a save's own transaction), else the ORM session's."""
 
     def read_script() -> dict:
-        reading = connection if connection is not None else db.session.connection()
-        return reading.execute(_SCRIPT_DEFINITION, {"id": script_version_id}).scalar_one()
+        if connection is None:
+            return db.session.execute(_SCRIPT_DEFINITION, {"id": script_version_id}).scalar_one()
+        return connection.scalar(_SCRIPT_DEFINITION, {"id": script_version_id})
 
     return form_for(script_version_id, focus, read_script)
 
@@ -116,9 +120,10 @@ def current_values(scorecard: Scorecard) -> dict[str, Any]:
 class DraftForSave:
     """What a save reads of a scorecard and its session: plain values, no ORM object.
 
-    Autosave is the hottest write of the app; reading these columns through the Core keeps a
-    save cheap. It carries the attributes the `scorecard.edit` rule looks at, and the user
-    saving as the same statement found them (None: their session no longer holds)."""
+    Autosave is the hottest write of the app; reading these columns with one statement run
+    on the driver (`app/driver_sql.py`) keeps a save cheap. It carries the attributes the
+    `scorecard.edit` rule looks at, and the user saving as the same statement found them
+    (None: their session no longer holds)."""
 
     id: int
     interviewer_id: int
@@ -172,16 +177,14 @@ _SCRIPT_DEFINITION = select(ScriptVersion.__table__.c.definition).where(
 
 
 def load_for_writing(
-    connection: Connection, scorecard_id: int, claim: SessionClaim
+    connection: DriverConnection, scorecard_id: int, claim: SessionClaim
 ) -> DraftForSave:
     """The scorecard's saved state, row-locked for this transaction, and the user saving it
     (one statement; a second only when the scorecard does not exist)."""
     who = {"user_id": claim.user_id, "session_epoch": claim.epoch}
-    row = (
-        connection.execute(_READ_FOR_SAVE, {"scorecard_id": scorecard_id, **who}).mappings().first()
-    )
+    row = connection.first(_READ_FOR_SAVE, {"scorecard_id": scorecard_id, **who})
     if row is None:
-        if connection.execute(_ACTIVE_ROLE, who).scalar() is None:
+        if connection.scalar(_ACTIVE_ROLE, who) is None:
             raise SignedOut(claim.user_id)  # a missing scorecard is nobody's business then
         raise ScorecardNotFound(scorecard_id)
     role = row["editor_role"]
@@ -213,7 +216,7 @@ def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_changes(
-    connection: Connection,
+    connection: DriverConnection,
     claim: SessionClaim,
     scorecard_id: int,
     base_version: int,
@@ -258,7 +261,7 @@ def _update_for(columns: frozenset[str]):
 
 
 def _store(
-    connection: Connection,
+    connection: DriverConnection,
     scorecard: DraftForSave,
     base_version: int,
     changes: dict[str, Any],
@@ -287,7 +290,7 @@ def _store(
     columns = write_values(values, to_save)
     columns["field_versions"] = {**field_versions, **{path: new_version for path in to_save}}
     columns["version"], columns["updated_at"] = new_version, now
-    result = connection.execute(
+    matched = connection.rowcount(
         _update_for(frozenset(columns)),
         {
             "scorecard_id": scorecard.id,
@@ -295,7 +298,7 @@ def _store(
             **{f"new_{column}": value for column, value in columns.items()},
         },
     )
-    if result.rowcount != 1:  # the row lock makes this unreachable; refuse rather than guess
+    if matched != 1:  # the row lock makes this unreachable; refuse rather than guess
         raise RuntimeError(f"scorecard {scorecard.id} changed during the save")
     return SaveResult(new_version, now, sorted(to_save), conflicts, updated)
 

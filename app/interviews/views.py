@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can, require
 from ..auth.signed_in import SessionClaim, session_claim
+from ..driver_sql import within, writing_transaction
 from ..extensions import db
 from ..models import InterviewSession, Loop, Scorecard
 from .coverage import coverage_of
@@ -144,7 +145,7 @@ def save_interview(session_id: int):
         base_version = scorecard.version
     try:
         result = save_changes(
-            db.session.connection(),
+            within(db.session.connection()),
             SessionClaim(current_user.id, current_user.session_epoch),
             scorecard.id,
             base_version,
@@ -192,7 +193,7 @@ def autosave(scorecard_id: int):
     try:
         # One short transaction on its own connection (BEGIN IMMEDIATE on SQLite: the write
         # lock is held from the locking read to the commit, no longer).
-        with db.engine.begin() as connection:
+        with writing_transaction(db.engine) as connection:
             result = save_changes(
                 connection, claim, scorecard_id, payload.get("base_version"), payload["changes"]
             )

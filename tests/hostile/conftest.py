@@ -35,6 +35,7 @@ from sqlalchemy import insert, select
 from app.auth.signed_in import SessionClaim
 from app.database import reset_write_intent, set_write_intent
 from app.demo import DemoTeam, seed_demo
+from app.driver_sql import within
 from app.extensions import db
 from app.interviews.scorecards import save_changes, submit_scorecard
 from app.library.store import load_library
@@ -273,7 +274,11 @@ def prepare_team(team: DemoTeam) -> None:
         changes[f"rating.{key}.evidence"] = evidence
     tomas = team.users["tomas"]
     save_changes(
-        db.session.connection(), SessionClaim(tomas.id, tomas.session_epoch), card.id, 1, changes
+        within(db.session.connection()),
+        SessionClaim(tomas.id, tomas.session_epoch),
+        card.id,
+        1,
+        changes,
     )
     db.session.flush()
     db.session.refresh(card)

@@ -1,0 +1,120 @@
+"""Core statements run straight on the database driver's connection, for the hottest write.
+
+Autosave is the app's most frequent request. Through SQLAlchemy's `Connection`, every
+statement pays again for its cache key, an execution context, a result object and the
+connection's own transaction bookkeeping: most of a save's database time. Here a statement is
+compiled once per dialect, and its parameters and rows pass through the column types' own
+processors, so the values are the ones SQLAlchemy itself would bind and return.
+
+SQLAlchemy's execute events do not see these statements: tests count them at the driver
+(`tests/conftest.py`, `count_driver_statements`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable, Select
+
+from .database import begin_on_driver
+
+
+class CompiledStatement:
+    """A statement in the SQL of one dialect, with how to bind its parameters and read its
+    rows."""
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.escaped_bind_names:  # our parameter names are plain identifiers
+            raise ValueError(f"parameter names need escaping: {compiled.escaped_bind_names}")
+        self.sql = compiled.string
+        self.positions = tuple(compiled.positiontup) if compiled.positional else None
+        self.bind_processors = {
+            name: processor
+            for name, parameter in compiled.binds.items()
+            if (processor := parameter.type.dialect_impl(dialect).bind_processor(dialect))
+        }
+        columns = statement.selected_columns if isinstance(statement, Select) else ()
+        self.columns = tuple(
+            (column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+            for column in columns
+        )
+
+    def parameters(self, values: dict[str, Any]) -> tuple | dict[str, Any]:
+        processors = self.bind_processors
+        bound = {
+            name: processors[name](value) if name in processors else value
+            for name, value in values.items()
+        }
+        if self.positions is None:
+            return bound
+        return tuple(bound[name] for name in self.positions)
+
+    def row(self, values: tuple) -> dict[str, Any]:
+        return {
+            key: processor(value) if processor is not None and value is not None else value
+            for (key, processor), value in zip(self.columns, values, strict=True)
+        }
+
+
+@functools.cache
+def compiled_for(statement: Executable, dialect: Dialect) -> CompiledStatement:
+    # Statements are module-level constants (or cached per shape): compiled once per process.
+    return CompiledStatement(statement, dialect)
+
+
+class DriverConnection:
+    """Runs Core statements on a DBAPI connection, inside whatever transaction it is in."""
+
+    def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.cursor = dbapi_connection.cursor()
+
+    def _run(self, statement: Executable, values: dict[str, Any]) -> CompiledStatement:
+        compiled = compiled_for(statement, self.dialect)
+        self.cursor.execute(compiled.sql, compiled.parameters(values))
+        return compiled
+
+    def first(self, statement: Executable, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row as {column key: value}, or None."""
+        compiled = self._run(statement, values)
+        row = self.cursor.fetchone()
+        return None if row is None else compiled.row(row)
+
+    def scalar(self, statement: Executable, values: dict[str, Any]) -> Any:
+        """The first column of the first row, or None."""
+        row = self.first(statement, values)
+        return None if row is None else next(iter(row.values()))
+
+    def rowcount(self, statement: Executable, values: dict[str, Any]) -> int:
+        """Run a write; how many rows it matched."""
+        self._run(statement, values)
+        return self.cursor.rowcount
+
+
+def within(connection: Connection) -> DriverConnection:
+    """The driver connection under a SQLAlchemy connection, in its transaction (which its
+    owner commits): for a save that is one step of a larger unit of work."""
+    return DriverConnection(connection.connection.dbapi_connection, connection.dialect)
+
+
+@contextmanager
+def writing_transaction(engine: Engine) -> Iterator[DriverConnection]:
+    """A short writing transaction on a pooled connection of its own: committed when the block
+    ends normally, rolled back when it raises."""
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.dbapi_connection
+        begin_on_driver(driver, writing=True)
+        yield DriverConnection(driver, engine.dialect)
+        driver.commit()
+    except BaseException:
+        pooled.rollback()
+        raise
+    finally:
+        pooled.close()  # back to the pool
