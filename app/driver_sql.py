@@ -32,6 +32,10 @@ class CompiledStatement:
         compiled = statement.compile(dialect=dialect)
         if compiled.escaped_bind_names:  # our parameter names are plain identifiers
             raise ValueError(f"parameter names need escaping: {compiled.escaped_bind_names}")
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # Python-side defaults are computed by SQLAlchemy's execution, which is skipped here.
+            missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+            raise ValueError(f"give these columns a value, their defaults are not run: {missing}")
         self.sql = compiled.string
         self.positions = tuple(compiled.positiontup) if compiled.positional else None
         self.bind_processors = {

@@ -1,0 +1,90 @@
+"""Statements run on the driver give back the values SQLAlchemy itself would, on each database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.driver_sql import within, writing_transaction
+from app.extensions import db
+from app.interviews.scorecards import _READ_FOR_SAVE, _update_for
+from app.models import Scorecard, User
+
+
+def test_a_row_read_on_the_driver_equals_sqlalchemys_reading(app, priya_card) -> None:
+    priya = db.session.get(User, priya_card.interviewer_id)
+    priya_card.stage_notes = {"pitch": "Asked about on-call, “quotes” and ünïcode."}
+    priya_card.field_versions = {"notes.pitch": 1}
+    db.session.commit()
+    values = {
+        "scorecard_id": priya_card.id,
+        "user_id": priya.id,
+        "session_epoch": priya.session_epoch,
+    }
+    through_sqlalchemy = dict(db.session.execute(_READ_FOR_SAVE, values).mappings().one())
+    db.session.commit()
+    with writing_transaction(db.engine) as connection:
+        on_the_driver = connection.first(_READ_FOR_SAVE, values)
+    assert on_the_driver == through_sqlalchemy
+    assert on_the_driver["updated_at"].tzinfo is not None  # aware UTC, as the ORM gives it
+    assert on_the_driver["stage_notes"]["pitch"].endswith("ünïcode.")
+    assert on_the_driver["editor_role"] == "interviewer"
+
+
+def test_a_write_on_the_driver_binds_through_the_column_types(app, priya_card) -> None:
+    db.session.commit()
+    at = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    update = _update_for(frozenset({"summary", "stage_notes", "updated_at", "version"}))
+    values = {
+        "scorecard_id": priya_card.id,
+        "read_version": priya_card.version,
+        "new_summary": "Clear thinker.",
+        "new_stage_notes": {"pitch": "A dict goes in as JSON."},
+        "new_updated_at": at,
+        "new_version": priya_card.version + 1,
+    }
+    db.session.rollback()  # end the test's own read, so the write is seen below
+    with writing_transaction(db.engine) as connection:
+        assert connection.rowcount(update, values) == 1
+    card = db.session.get(Scorecard, priya_card.id)
+    assert card.summary == "Clear thinker."
+    assert card.stage_notes == {"pitch": "A dict goes in as JSON."}
+    assert card.updated_at == at
+
+
+def _summary_update(card: Scorecard, summary: str) -> tuple:
+    columns = frozenset({"summary", "updated_at", "version"})
+    return _update_for(columns), {
+        "scorecard_id": card.id,
+        "read_version": card.version,
+        "new_summary": summary,
+        "new_updated_at": datetime.now(UTC),
+        "new_version": card.version + 1,
+    }
+
+
+def test_a_failed_block_rolls_back(app, priya_card) -> None:
+    update, values = _summary_update(priya_card, "never kept")
+    db.session.rollback()
+    try:
+        with writing_transaction(db.engine) as connection:
+            assert connection.rowcount(update, values) == 1
+            raise RuntimeError("the save failed half-way")
+    except RuntimeError:
+        pass
+    assert db.session.get(Scorecard, priya_card.id).summary != "never kept"
+
+
+def test_within_runs_in_the_sessions_transaction(app, priya_card) -> None:
+    update, values = _summary_update(priya_card, "kept by the session")
+    assert within(db.session.connection()).rowcount(update, values) == 1
+    db.session.commit()  # the session's owner commits
+    db.session.expire_all()
+    assert db.session.get(Scorecard, priya_card.id).summary == "kept by the session"
+
+
+def test_a_statement_that_needs_sqlalchemys_defaults_is_refused(app, priya_card) -> None:
+    update, values = _update_for(frozenset({"summary"})), {"new_summary": "x"}
+    with pytest.raises(ValueError, match="updated_at"):
+        within(db.session.connection()).rowcount(update, values)
