@@ -6,8 +6,9 @@ connection's own transaction bookkeeping: most of a save's database time. Here a
 compiled once per dialect, and its parameters and rows pass through the column types' own
 processors, so the values are the ones SQLAlchemy itself would bind and return.
 
-SQLAlchemy's execute events do not see these statements: tests count them at the driver
-(`tests/conftest.py`, `count_driver_statements`).
+SQLAlchemy's execute events do not see these statements, and driver errors arrive unwrapped
+(`sqlite3.OperationalError`, not SQLAlchemy's): tests count statements at the driver
+(`tests/driver_statements.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class CompiledStatement:
             missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
             raise ValueError(f"give these columns a value, their defaults are not run: {missing}")
         self.sql = compiled.string
+        # Values written into the statement itself (`column == "draft"`) bind as given.
+        self.fixed = {
+            name: bind.value for name, bind in compiled.binds.items() if not bind.required
+        }
         self.positions = tuple(compiled.positiontup) if compiled.positional else None
         self.bind_processors = {
             name: processor
@@ -51,6 +56,8 @@ class CompiledStatement:
 
     def parameters(self, values: dict[str, Any]) -> tuple | dict[str, Any]:
         processors = self.bind_processors
+        if self.fixed:
+            values = {**self.fixed, **values}
         bound = {
             name: processors[name](value) if name in processors else value
             for name, value in values.items()
@@ -118,7 +125,10 @@ def writing_transaction(engine: Engine) -> Iterator[DriverConnection]:
         yield DriverConnection(driver, engine.dialect)
         driver.commit()
     except BaseException:
-        pooled.rollback()
+        try:
+            pooled.rollback()
+        except Exception:  # a broken connection: the pool must not hand it out again
+            pooled.invalidate()
         raise
     finally:
         pooled.close()  # back to the pool

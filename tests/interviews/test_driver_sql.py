@@ -88,3 +88,13 @@ def test_a_statement_that_needs_sqlalchemys_defaults_is_refused(app, priya_card)
     update, values = _update_for(frozenset({"summary"})), {"new_summary": "x"}
     with pytest.raises(ValueError, match="updated_at"):
         within(db.session.connection()).rowcount(update, values)
+
+
+def test_values_written_into_a_statement_are_bound_as_given(app, priya_card) -> None:
+    from sqlalchemy import select
+
+    cards = Scorecard.__table__
+    drafts = select(cards.c.id).where(cards.c.id == priya_card.id, cards.c.status == "draft")
+    db.session.commit()
+    with writing_transaction(db.engine) as connection:
+        assert connection.scalar(drafts, {}) == priya_card.id
