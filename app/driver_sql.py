@@ -13,10 +13,10 @@ SQLAlchemy's execute events do not see these statements, and driver errors arriv
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
@@ -33,6 +33,8 @@ class CompiledStatement:
         compiled = statement.compile(dialect=dialect)
         if compiled.escaped_bind_names:  # our parameter names are plain identifiers
             raise ValueError(f"parameter names need escaping: {compiled.escaped_bind_names}")
+        if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
+            raise ValueError("lists rendered at execution (IN with a list) are not supported")
         if compiled.insert_prefetch or compiled.update_prefetch:
             # Python-side defaults are computed by SQLAlchemy's execution, which is skipped here.
             missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
@@ -40,7 +42,7 @@ class CompiledStatement:
         self.sql = compiled.string
         # Values written into the statement itself (`column == "draft"`) bind as given.
         self.fixed = {
-            name: bind.value for name, bind in compiled.binds.items() if not bind.required
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
         }
         self.positions = tuple(compiled.positiontup) if compiled.positional else None
         self.bind_processors = {
@@ -68,15 +70,22 @@ class CompiledStatement:
 
     def row(self, values: tuple) -> dict[str, Any]:
         return {
-            key: processor(value) if processor is not None and value is not None else value
+            key: value if processor is None else processor(value)
             for (key, processor), value in zip(self.columns, values, strict=True)
         }
 
 
-@functools.cache
+# Per dialect (one per engine), forgotten with its engine; statements are module-level
+# constants or cached per shape, so each is compiled once per process.
+_COMPILED: WeakKeyDictionary[Dialect, dict[Executable, CompiledStatement]] = WeakKeyDictionary()
+
+
 def compiled_for(statement: Executable, dialect: Dialect) -> CompiledStatement:
-    # Statements are module-level constants (or cached per shape): compiled once per process.
-    return CompiledStatement(statement, dialect)
+    by_statement = _COMPILED.setdefault(dialect, {})
+    compiled = by_statement.get(statement)
+    if compiled is None:
+        compiled = by_statement[statement] = CompiledStatement(statement, dialect)
+    return compiled
 
 
 class DriverConnection:
@@ -119,16 +128,29 @@ def writing_transaction(engine: Engine) -> Iterator[DriverConnection]:
     """A short writing transaction on a pooled connection of its own: committed when the block
     ends normally, rolled back when it raises."""
     pooled = engine.raw_connection()
+    driver = pooled.dbapi_connection
     try:
-        driver = pooled.dbapi_connection
         begin_on_driver(driver, writing=True)
         yield DriverConnection(driver, engine.dialect)
         driver.commit()
+    except Exception as error:
+        if engine.dialect.is_disconnect(error, driver, None):
+            # The server went away (a restart, a failover): this connection is dead, and the
+            # pool's idle ones most likely too. Drop them all, as SQLAlchemy itself would.
+            pooled.invalidate(error)
+            engine.dispose()
+        else:
+            _roll_back(pooled)
+        raise
     except BaseException:
-        try:
-            pooled.rollback()
-        except Exception:  # a broken connection: the pool must not hand it out again
-            pooled.invalidate()
+        _roll_back(pooled)
         raise
     finally:
         pooled.close()  # back to the pool
+
+
+def _roll_back(pooled) -> None:
+    try:
+        pooled.rollback()
+    except Exception as error:  # a broken connection: the pool must not hand it out again
+        pooled.invalidate(error)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine, event
 
@@ -57,7 +57,8 @@ def _watch(dbapi_connection, counter: DriverCounter) -> Callable[[], None]:
 
 @contextmanager
 def watching_driver(engine: Engine) -> Iterator[DriverCounter]:
-    """Count on every connection taken from the engine's pool while the block runs."""
+    """Count on every connection taken from the engine's pool while the block runs (not on
+    one a session had already taken before it)."""
     counter = DriverCounter()
     stops: dict[int, Callable[[], None]] = {}
 
@@ -71,4 +72,6 @@ def watching_driver(engine: Engine) -> Iterator[DriverCounter]:
     finally:
         event.remove(engine, "checkout", checkout)
         for stop in stops.values():
-            stop()
+            # A connection closed since (invalidated, disposed) has nothing left to stop.
+            with suppress(sqlite3.ProgrammingError):
+                stop()

@@ -100,7 +100,8 @@ def _form(
 
     def read_script() -> dict:
         if connection is None:
-            return db.session.execute(_SCRIPT_DEFINITION, {"id": script_version_id}).scalar_one()
+            reading = db.session.connection()  # no autoflush: reading a script, not the session
+            return reading.execute(_SCRIPT_DEFINITION, {"id": script_version_id}).scalar_one()
         return connection.scalar(_SCRIPT_DEFINITION, {"id": script_version_id})
 
     return form_for(script_version_id, focus, read_script)

@@ -98,3 +98,28 @@ def test_values_written_into_a_statement_are_bound_as_given(app, priya_card) -> 
     db.session.commit()
     with writing_transaction(db.engine) as connection:
         assert connection.scalar(drafts, {}) == priya_card.id
+
+
+def test_after_the_server_drops_its_connections_the_second_save_works(app, priya_card) -> None:
+    """A PostgreSQL restart kills every pooled connection: the save that meets the first dead
+    one fails (the page keeps its text and retries), the retry gets a live one."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is a file: there is no server to drop the connections")
+    card_id = priya_card.id
+    update, values = _summary_update(priya_card, "after the restart")
+    db.session.commit()
+    held = [db.engine.raw_connection() for _ in range(3)]
+    for connection in held:
+        connection.close()  # three idle connections in the pool, each with a live backend
+    with db.engine.connect() as admin:
+        admin.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with pytest.raises(Exception) as dead, writing_transaction(db.engine) as connection:
+        connection.rowcount(update, values)
+    assert "terminating connection" in str(dead.value)
+    with writing_transaction(db.engine) as connection:
+        assert connection.rowcount(update, values) == 1
+    db.session.expire_all()
+    assert db.session.get(Scorecard, card_id).summary == "after the restart"
