@@ -80,23 +80,21 @@ class CompiledStatement:
 _COMPILED: WeakKeyDictionary[Dialect, dict[Executable, CompiledStatement]] = WeakKeyDictionary()
 
 
-def compiled_for(statement: Executable, dialect: Dialect) -> CompiledStatement:
-    by_statement = _COMPILED.setdefault(dialect, {})
-    compiled = by_statement.get(statement)
-    if compiled is None:
-        compiled = by_statement[statement] = CompiledStatement(statement, dialect)
-    return compiled
-
-
 class DriverConnection:
     """Runs Core statements on a DBAPI connection, inside whatever transaction it is in."""
 
     def __init__(self, dbapi_connection: Any, dialect: Dialect) -> None:
         self.dialect = dialect
         self.cursor = dbapi_connection.cursor()
+        compiled = _COMPILED.get(dialect)
+        if compiled is None:
+            compiled = _COMPILED[dialect] = {}
+        self.compiled = compiled  # this dialect's statements, looked up once per connection
 
     def _run(self, statement: Executable, values: dict[str, Any]) -> CompiledStatement:
-        compiled = compiled_for(statement, self.dialect)
+        compiled = self.compiled.get(statement)
+        if compiled is None:
+            compiled = self.compiled[statement] = CompiledStatement(statement, self.dialect)
         self.cursor.execute(compiled.sql, compiled.parameters(values))
         return compiled
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from app.driver_sql import within, writing_transaction
 from app.extensions import db
@@ -67,12 +68,9 @@ def _summary_update(card: Scorecard, summary: str) -> tuple:
 def test_a_failed_block_rolls_back(app, priya_card) -> None:
     update, values = _summary_update(priya_card, "never kept")
     db.session.rollback()
-    try:
-        with writing_transaction(db.engine) as connection:
-            assert connection.rowcount(update, values) == 1
-            raise RuntimeError("the save failed half-way")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), writing_transaction(db.engine) as connection:
+        assert connection.rowcount(update, values) == 1
+        raise RuntimeError("the save failed half-way")
     assert db.session.get(Scorecard, priya_card.id).summary != "never kept"
 
 
@@ -91,8 +89,6 @@ def test_a_statement_that_needs_sqlalchemys_defaults_is_refused(app, priya_card)
 
 
 def test_values_written_into_a_statement_are_bound_as_given(app, priya_card) -> None:
-    from sqlalchemy import select
-
     cards = Scorecard.__table__
     drafts = select(cards.c.id).where(cards.c.id == priya_card.id, cards.c.status == "draft")
     db.session.commit()
