@@ -60,15 +60,19 @@ def _sqlite_on_begin(connection) -> None:
         begin_on_driver(connection.connection.dbapi_connection, _write_intent.get())
 
 
-def begin_on_driver(driver, writing: bool) -> None:
+def begin_on_driver(driver, writing: bool, take_turn: bool = False) -> None:
     """Begin a transaction on a DBAPI connection: on SQLite explicitly, with the write lock
-    taken up front when it will write; other drivers begin implicitly at the first statement.
+    taken up front when it will write (after waiting for a writing turn when `take_turn`: for
+    short transactions only, since others queue behind it); other drivers begin implicitly at
+    the first statement.
 
     Straight to the driver: every transaction starts here, and the statement needs none of
     SQLAlchemy's execution machinery (nor do statement counters want to see it)."""
     if not isinstance(driver, sqlite3.Connection):
         return
     if isinstance(driver, DurableCommitConnection):
+        if writing and take_turn:
+            driver.take_writing_turn()
         driver.began(writing)
     driver.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
 

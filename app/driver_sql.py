@@ -128,7 +128,7 @@ def writing_transaction(engine: Engine) -> Iterator[DriverConnection]:
     pooled = engine.raw_connection()
     driver = pooled.dbapi_connection
     try:
-        begin_on_driver(driver, writing=True)
+        begin_on_driver(driver, writing=True, take_turn=True)
         yield DriverConnection(driver, engine.dialect)
         driver.commit()
     except Exception as error:
