@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..errors import wants_json
 from ..extensions import db, login_manager
 from ..models import User
+from .session_cookie import SessionCookie
 from .signed_in import session_epoch, session_holds
 from .views import bp
 
@@ -37,6 +38,7 @@ def _redact_request_logs() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookie()
     _redact_request_logs()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
