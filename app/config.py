@@ -66,6 +66,8 @@ class Defaults:
     # Logs go to stderr: one JSON object per line (for a log shipper) or plain text.
     LOG_FORMAT = "json"
     LOG_LEVEL = "INFO"
+    # A routine request (an autosave that went through) slower than this is logged at INFO.
+    LOG_SLOW_REQUEST_MS = 500
 
     # Candidates without activity for this many months are erased by the scheduler (0: never).
     RETENTION_MONTHS = 24

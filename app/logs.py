@@ -22,6 +22,10 @@ REQUEST_LOGGER = "loopkit.request"
 _HANDLER_MARK = "_loopkit_handler"
 # Load balancers poll these every few seconds; a line each would drown the rest.
 QUIET_ENDPOINTS = frozenset({"main.health", "static"})
+# Each open interview autosaves every few seconds. A save that went through is routine: its
+# line is DEBUG (LOOPKIT_LOG_LEVEL=DEBUG shows them, and below that level it costs nothing).
+# One refused, failed, conflicting or slow is INFO, like every other request.
+ROUTINE_WHEN_ANSWERED = frozenset({"interviews.autosave"})
 # Attributes every LogRecord has; anything else passed in `extra=` becomes a JSON field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -76,18 +80,27 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _log_request(response):
-        if request.endpoint in QUIET_ENDPOINTS:
+        endpoint = request.endpoint
+        if endpoint in QUIET_ENDPOINTS:
             return response
         started = g.get("request_started")
-        logger.info(
+        duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+        routine = (
+            endpoint in ROUTINE_WHEN_ANSWERED
+            and response.status_code < 300
+            and (duration_ms or 0) < app.config["LOG_SLOW_REQUEST_MS"]
+        )
+        level = logging.DEBUG if routine else logging.INFO
+        if not logger.isEnabledFor(level):
+            return response
+        logger.log(
+            level,
             "request",
             extra={
                 "method": request.method,
                 "route": request.url_rule.rule if request.url_rule else "(no route)",
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1)
-                if started
-                else None,
+                "duration_ms": duration_ms,
                 "user_id": _signed_in_user_id(),
                 "client": request.remote_addr,
             },

@@ -33,22 +33,56 @@ def test_each_request_is_one_json_line_naming_route_status_and_user(client, demo
     assert isinstance(line["duration_ms"], float)
 
 
-def test_an_autosave_line_names_its_user_though_it_never_loads_their_row(client, demo, caplog):
-    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
+def _signed_in_as_priya(client) -> str:
+    """Signs Priya in; her CSRF token."""
     sign_in(client, "priya@example.com")
+    return client.get("/auth/csrf-token").get_json()["csrf_token"]
+
+
+def _autosave(client, token: str, demo, changes: dict, base_version: int = 1):
     card = demo.opening.candidates[0].loops[0].sessions[0].scorecard
-    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
-    caplog.clear()
-    response = client.post(
+    return client.post(
         f"/scorecards/{card.id}/autosave",
-        json={"base_version": 1, "changes": {"notes.pitch": "Asked about the team's on-call."}},
+        json={"base_version": base_version, "changes": changes},
         headers={"X-CSRFToken": token},
     )
+
+
+def test_an_autosave_line_names_its_user_though_it_never_loads_their_row(client, demo, caplog):
+    caplog.set_level(logging.DEBUG, logger=REQUEST_LOGGER)
+    token = _signed_in_as_priya(client)
+    caplog.clear()
+    response = _autosave(client, token, demo, {"notes.pitch": "Asked about the team's on-call."})
     assert response.status_code == 200
     (line,) = _request_lines(caplog)
     assert line["route"] == "/scorecards/<int:scorecard_id>/autosave"
     assert line["user_id"] == str(demo.users["priya"].id)
+    assert line["level"] == "debug"  # routine: one every few seconds per open interview
     assert "on-call" not in json.dumps(line)
+
+
+def test_answered_autosaves_stay_out_of_an_info_log_but_refused_ones_do_not(client, demo, caplog):
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
+    token = _signed_in_as_priya(client)
+    caplog.clear()
+    assert _autosave(client, token, demo, {"notes.pitch": "First text."}).status_code == 200
+    assert _request_lines(caplog) == []
+
+    # Changed since version 1 by the save above: a conflict, which an operator may need.
+    assert _autosave(client, token, demo, {"notes.pitch": "Other tab's text."}).status_code == 409
+    assert _autosave(client, token, demo, {"no.such.field": "x"}, base_version=2).status_code == 400
+    lines = _request_lines(caplog)
+    assert [(line["status"], line["level"]) for line in lines] == [(409, "info"), (400, "info")]
+
+
+def test_a_slow_autosave_is_logged_at_info(app, client, demo, caplog):
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
+    token = _signed_in_as_priya(client)
+    app.config["LOG_SLOW_REQUEST_MS"] = 0  # every save counts as slow
+    caplog.clear()
+    assert _autosave(client, token, demo, {"notes.pitch": "Took its time."}).status_code == 200
+    (line,) = _request_lines(caplog)
+    assert (line["status"], line["level"]) == (200, "info")
 
 
 def test_search_terms_and_url_arguments_stay_out_of_the_log(client, demo, caplog):
