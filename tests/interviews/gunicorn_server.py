@@ -85,6 +85,7 @@ class GunicornServer:
         env: dict[str, str] | None = None,  # extra settings, e.g. {"LOOPKIT_...": "..."}
         port: int | None = None,
         startup_timeout: float = 20.0,
+        checkout: Path | str = ROOT,  # whose app/ to serve (benchmarks compare checkouts)
     ) -> None:
         self.database_url = database_url
         self.instance_dir = Path(instance_dir)
@@ -95,6 +96,7 @@ class GunicornServer:
         self.env = dict(env or {})
         self.port = port
         self.startup_timeout = startup_timeout
+        self.checkout = Path(checkout)
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
 
@@ -145,7 +147,7 @@ class GunicornServer:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command(),
-                cwd=ROOT,
+                cwd=self.checkout,
                 env={**server_environment(self.database_url, self.instance_dir), **self.env},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
