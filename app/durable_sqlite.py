@@ -23,6 +23,40 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+from contextvars import ContextVar
+
+# Whether this thread holds a turn: a second one taken on another connection would wait
+# for the first forever.
+_turn_held: ContextVar[bool] = ContextVar("loopkit_writing_turn_held", default=False)
+
+
+def _open_turns(database: str) -> int | None:
+    """The lock file writers queue on, beside the database, with the database file's owner
+    and mode (as SQLite gives its -wal and -shm files), so that whoever connects first (a
+    `flask` command run as root, say) does not lock the app's own user out of it. None when
+    it cannot be opened: writers then wait in SQLite's busy handler alone, as before."""
+    path = f"{database}-writers"
+    try:
+        turns = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    else:
+        try:
+            owner = os.stat(database)
+            os.fchmod(turns, owner.st_mode & 0o666)
+            if os.geteuid() == 0:
+                os.fchown(turns, owner.st_uid, owner.st_gid)
+        except OSError:
+            pass  # the lock file still works for this user
+        return turns
+    for flags in (os.O_RDWR, os.O_RDONLY):  # a lock can be taken on a read-only file too
+        try:
+            return os.open(path, flags | os.O_CLOEXEC)
+        except OSError:
+            continue
+    return None
 
 
 class DurableCommitConnection(sqlite3.Connection):
@@ -43,20 +77,24 @@ class DurableCommitConnection(sqlite3.Connection):
         main = next(row for row in self.execute("PRAGMA database_list") if row[1] == "main")
         self.wal_path = f"{main[2]}-wal" if main[2] else None
         if main[2]:
-            self._turns = os.open(
-                f"{main[2]}-writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
-            )
+            self._turns = _open_turns(main[2])
 
     def take_writing_turn(self) -> None:
         """Wait until no other connection that took a turn is writing, then hold the turn
-        until this transaction commits or rolls back. Call before BEGIN IMMEDIATE."""
-        if self._turns is not None and not self._has_turn:
-            fcntl.flock(self._turns, fcntl.LOCK_EX)
-            self._has_turn = True
+        until this transaction commits or rolls back. Call before BEGIN IMMEDIATE; never
+        while this thread holds a turn on another connection (that wait would never end)."""
+        if self._turns is None or self._has_turn:
+            return
+        if _turn_held.get():
+            raise RuntimeError("this thread already holds a writing turn on another connection")
+        self._has_turn = True  # first: whatever interrupts the wait, ending the turn is safe
+        _turn_held.set(True)
+        fcntl.flock(self._turns, fcntl.LOCK_EX)
 
     def _end_turn(self) -> None:
         if self._has_turn:
             self._has_turn = False
+            _turn_held.set(False)
             fcntl.flock(self._turns, fcntl.LOCK_UN)
 
     def began(self, writing: bool) -> None:
@@ -92,12 +130,17 @@ class DurableCommitConnection(sqlite3.Connection):
             self._close_turns()
 
     def __del__(self) -> None:  # a connection dropped unclosed must not leak the lock file
-        self._close_turns()
+        try:  # noqa: SIM105  (at interpreter exit, contextlib may already be gone)
+            self._close_turns()
+        except (OSError, TypeError):  # already closed; or modules torn down at exit
+            pass
 
     def _close_turns(self) -> None:
         turns, self._turns, self._has_turn = self._turns, None, False
         if turns is not None:
-            os.close(turns)  # closing the file also releases a turn still held on it
+            # Unlocked explicitly: closing frees the lock only if no forked child shares the file.
+            fcntl.flock(turns, fcntl.LOCK_UN)
+            os.close(turns)
 
     def _flush_wal(self) -> None:
         try:

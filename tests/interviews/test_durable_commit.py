@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sqlite3
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import literal, select
 
 from app.database import begin_on_driver
 from app.driver_sql import writing_transaction
+from app.durable_sqlite import DurableCommitConnection
 from app.extensions import db
 
 from .test_autosave import autosave, signed_in_client
@@ -131,9 +133,11 @@ def test_a_second_writer_waits_for_the_turn_and_goes_once_it_is_released(
     first, second = db.engine.raw_connection(), db.engine.raw_connection()
     # No busy handler on the second: without turns, its BEGIN IMMEDIATE would fail at once.
     second.dbapi_connection.execute("PRAGMA busy_timeout=0")
+    asking = threading.Event()
     outcome: list[str] = []
 
     def second_writer() -> None:
+        asking.set()
         try:
             begin_on_driver(second.dbapi_connection, writing=True, take_turn=True)
             second.dbapi_connection.commit()
@@ -141,17 +145,19 @@ def test_a_second_writer_waits_for_the_turn_and_goes_once_it_is_released(
         except sqlite3.OperationalError as error:
             outcome.append(str(error))
 
+    waiter = threading.Thread(target=second_writer, daemon=True)
     try:
         begin_on_driver(first.dbapi_connection, writing=True, take_turn=True)
-        waiter = threading.Thread(target=second_writer)
         waiter.start()
+        assert asking.wait(10)
         waiter.join(0.3)
         assert outcome == [], "the second writer did not wait for its turn"
         first.dbapi_connection.commit()
         waiter.join(10)
         assert outcome == ["wrote"], "the second writer was not woken when the turn was free"
     finally:
-        first.close()
+        first.close()  # frees the turn, so a waiter still blocked goes on and ends
+        waiter.join(10)
         second.close()
     assert turn_is_free(sqlite_database)
 
@@ -159,10 +165,67 @@ def test_a_second_writer_waits_for_the_turn_and_goes_once_it_is_released(
 def test_closing_a_connection_gives_its_turn_back(app, sqlite_database, demo) -> None:
     db.session.commit()
     pooled = db.engine.raw_connection()
-    pooled.dbapi_connection.take_writing_turn()
+    driver = pooled.dbapi_connection  # kept alive: the release must come from close()
+    driver.take_writing_turn()
     assert not turn_is_free(sqlite_database)
     pooled.invalidate()  # closes the driver connection, as a broken one is closed
     assert turn_is_free(sqlite_database)
+    assert driver is not None
+
+
+def test_a_second_turn_on_the_same_thread_fails_instead_of_waiting_forever(
+    app, sqlite_database, demo
+) -> None:
+    db.session.commit()
+    first, second = db.engine.raw_connection(), db.engine.raw_connection()
+
+    def waited_too_long(signum, frame):
+        raise TimeoutError("the second turn waited for the first (it would wait forever)")
+
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(10)
+    try:
+        first.dbapi_connection.take_writing_turn()
+        with pytest.raises(RuntimeError, match="already holds a writing turn"):
+            second.dbapi_connection.take_writing_turn()
+        first.dbapi_connection.rollback()
+        second.dbapi_connection.take_writing_turn()  # free again once the first has ended
+        second.dbapi_connection.rollback()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        first.close()
+        second.close()
+    assert turn_is_free(sqlite_database)
+
+
+def test_the_lock_file_takes_the_databases_mode(app, sqlite_database, demo, tmp_path) -> None:
+    database = tmp_path / "shared.sqlite3"
+    sqlite3.connect(database).close()
+    database.chmod(0o640)
+    connection = sqlite3.connect(database, factory=DurableCommitConnection)
+    try:
+        connection.prepare()
+        assert (Path(f"{database}-writers").stat().st_mode & 0o777) == 0o640
+    finally:
+        connection.close()
+
+
+def test_an_unopenable_lock_file_leaves_writers_to_sqlites_own_lock(
+    app, sqlite_database, demo, tmp_path
+) -> None:
+    database = tmp_path / "odd.sqlite3"
+    Path(f"{database}-writers").mkdir()  # cannot be opened as a file, by anyone
+    connection = sqlite3.connect(database, factory=DurableCommitConnection, isolation_level=None)
+    try:
+        connection.prepare()
+        connection.take_writing_turn()  # no queue to wait in: returns at once
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("CREATE TABLE notes (text TEXT)")
+        connection.commit()
+        assert connection.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+    finally:
+        connection.close()
 
 
 def test_writers_that_take_no_turn_do_not_wait_for_one(app, sqlite_database, demo) -> None:
@@ -179,7 +242,7 @@ def test_writers_that_take_no_turn_do_not_wait_for_one(app, sqlite_database, dem
 
     try:
         holder.dbapi_connection.take_writing_turn()
-        writer = threading.Thread(target=orm_write)
+        writer = threading.Thread(target=orm_write, daemon=True)
         writer.start()
         writer.join(10)
         assert done == [True], "an ORM write waited for an autosave's turn"
