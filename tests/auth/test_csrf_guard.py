@@ -1,0 +1,154 @@
+"""Every POST carries a CSRF token that Flask-WTF handed out; Loopkit only checks it with a signer
+built once per key and never parses a JSON body as a form (app/csrf_guard.py)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from flask import session
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from app.extensions import db
+
+from ..conftest import sign_in
+from ..interviews.test_autosave import autosave, signed_in_client, stored
+
+
+def card_version(card_id: int) -> int:
+    return stored(card_id).version
+
+
+def refusal_reason(caplog) -> str:
+    return [r.getMessage() for r in caplog.records if r.name == "flask_wtf.csrf"][-1]
+
+
+@pytest.fixture
+def tab(app, priya_card):
+    db.session.commit()
+    return signed_in_client(app, "priya@example.com")
+
+
+def test_tokens_are_interchangeable_with_flask_wtfs_own_check(app) -> None:
+    guard = app.extensions["csrf"]
+    with app.test_request_context("/", method="POST"):
+        session["csrf_token"] = "a-session-secret"
+        ours = guard._signer(app.config).dumps("a-session-secret")
+        validate_csrf(ours)  # Flask-WTF's own check accepts what our signer signs...
+        theirs = generate_csrf()
+        guard._check_token(theirs, app.config)  # ...and ours accepts what Flask-WTF signs
+
+
+def test_an_autosave_with_the_token_in_its_header_is_stored(app, priya_card, tab) -> None:
+    client, token = tab
+    response = autosave(client, token, priya_card.id, 1, {"notes.pitch": "kept"})
+    assert response.status_code == 200
+    assert card_version(priya_card.id) == 2
+
+
+@pytest.mark.parametrize(
+    ("sent", "reason"),
+    [
+        (None, "The CSRF token is missing."),
+        ("not-a-token", "The CSRF token is invalid."),
+    ],
+)
+def test_a_missing_or_forged_token_is_refused(app, priya_card, tab, caplog, sent, reason) -> None:
+    client, _ = tab
+    caplog.set_level(logging.INFO, logger="flask_wtf.csrf")
+    response = client.post(
+        f"/scorecards/{priya_card.id}/autosave",
+        json={"base_version": 1, "changes": {"notes.pitch": "lost?"}},
+        headers={"X-CSRFToken": sent} if sent else {},
+    )
+    assert response.status_code == 400 and response.get_json()["code"] == "csrf"
+    assert refusal_reason(caplog) == reason
+    assert card_version(priya_card.id) == 1
+
+
+def test_a_token_in_a_json_body_is_not_read(app, priya_card, tab) -> None:
+    client, token = tab
+    response = client.post(
+        f"/scorecards/{priya_card.id}/autosave",
+        json={"base_version": 1, "changes": {"notes.pitch": "x"}, "csrf_token": token},
+    )
+    assert response.status_code == 400 and response.get_json()["code"] == "csrf"
+
+
+def test_an_expired_token_is_refused(app, priya_card, tab, caplog) -> None:
+    client, token = tab
+    signer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    raw = signer.loads(token)
+
+    class SignedYesterday(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 24 * 3600
+
+    old = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token", signer=SignedYesterday)
+    caplog.set_level(logging.INFO, logger="flask_wtf.csrf")
+    response = autosave(client, old.dumps(raw), priya_card.id, 1, {"notes.pitch": "x"})
+    assert response.status_code == 400
+    assert refusal_reason(caplog) == "The CSRF token has expired."
+
+
+def test_another_sessions_token_is_refused(app, priya_card, tab, caplog) -> None:
+    client, _ = tab
+    _, other_token = signed_in_client(app, "priya@example.com")  # valid, but not this session's
+    caplog.set_level(logging.INFO, logger="flask_wtf.csrf")
+    response = autosave(client, other_token, priya_card.id, 1, {"notes.pitch": "x"})
+    assert response.status_code == 400
+    assert refusal_reason(caplog) == "The CSRF tokens do not match."
+
+
+def test_a_changed_secret_key_voids_tokens_signed_with_the_old_one(app, priya_card, tab) -> None:
+    client, token = tab
+    assert autosave(client, token, priya_card.id, 1, {"notes.pitch": "a"}).status_code == 200
+    old_key = app.config["SECRET_KEY"]
+    app.config["WTF_CSRF_SECRET_KEY"] = "a-csrf-key-for-this-test-only-not-secret"  # noqa: S105
+    try:
+        response = autosave(client, token, priya_card.id, 2, {"notes.pitch": "b"})
+        assert response.status_code == 400, "a token signed with the old key still worked"
+    finally:
+        app.config.pop("WTF_CSRF_SECRET_KEY")
+    assert app.config["SECRET_KEY"] == old_key
+    assert autosave(client, token, priya_card.id, 2, {"notes.pitch": "b"}).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["csrf_token", "confirm-csrf_token"])
+def test_a_form_post_carries_its_token_in_a_field(app, demo, field) -> None:
+    client = app.test_client()
+    assert sign_in(client, "priya@example.com").status_code == 302
+    token = client.get("/auth/csrf-token").get_json()["csrf_token"]
+    response = client.post("/logout", data={field: token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302, "the sign-out did not happen"
+
+
+@pytest.mark.parametrize(
+    ("referrer", "accepted"),
+    [
+        (None, False),
+        ("https://elsewhere.example/page", False),
+        ("http://localhost/page", False),  # the same host over plain HTTP is another origin
+        ("https://localhost:99999/page", False),  # malformed: refused, not a server error
+        ("https://localhost/scorecards/1", True),
+    ],
+)
+def test_over_https_the_referrer_must_be_this_site(app, priya_card, referrer, accepted) -> None:
+    db.session.commit()
+    client = app.test_client()
+    page = client.get("/auth/csrf-token", base_url="https://localhost")
+    token = page.get_json()["csrf_token"]
+    headers = {"X-CSRFToken": token}
+    if referrer:
+        headers["Referer"] = referrer
+    response = client.post(
+        f"/scorecards/{priya_card.id}/autosave",
+        base_url="https://localhost",
+        json={"base_version": 1, "changes": {"notes.pitch": "x"}},
+        headers=headers,
+    )
+    # Signed out: past the CSRF check, the save asks to sign in again (401).
+    assert response.status_code == (401 if accepted else 400)
