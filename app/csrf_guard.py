@@ -1,10 +1,12 @@
-"""Flask-WTF's CSRF check, with its token signer built once per key and a JSON body never
-parsed as a form.
+"""Flask-WTF's CSRF check, with its token signer built once per key, each token's signature
+checked once, and a JSON body never parsed as a form.
 
-Flask-WTF checks each POST by building an itsdangerous serializer, signing through a
-Python-level SHA-1 wrapper (which sends HMAC down its slow pure-Python path), and looking for
-the token in the form before the headers: for a JSON request that still runs the form parser.
-Autosave, the most frequent POST, paid all three each time, about a twentieth of its CPU.
+Flask-WTF checks each POST by building an itsdangerous serializer, checking the token's
+signature through a Python-level SHA-1 wrapper (which sends HMAC down its slow pure-Python
+path), and looking for the token in the form before the headers: for a JSON request that still
+runs the form parser. Autosave, the most frequent POST, sends the same token every few seconds
+and paid for all of it each time, about a twentieth of its CPU. A token seen before has only
+its age checked (`CheckedSignatures`).
 Tokens are the ones Flask-WTF hands out (`generate_csrf`, `csrf_token()` in templates), checked
 with the same salt, key, hash, time limit, headers, exemptions and HTTPS referrer rule; a
 failure raises Flask-WTF's `CSRFError` with its reasons.
@@ -21,6 +23,8 @@ from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from .checked_signatures import CheckedSignatures
+
 logger = logging.getLogger("flask_wtf.csrf")
 
 # Where a token can come in a form post; any other body is never read for one.
@@ -30,6 +34,7 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 class CsrfGuard(CSRFProtect):
     def __init__(self, app=None) -> None:
         self._signers: dict[str | bytes, URLSafeTimedSerializer] = {}
+        self.checked_tokens = CheckedSignatures()
         super().__init__(app)
 
     def protect(self, apply_exemptions: bool = False) -> None:
@@ -70,7 +75,9 @@ class CsrfGuard(CSRFProtect):
         if field_name not in session:
             self._refuse("The CSRF session token is missing.")
         try:
-            token = self._signer(config).loads(sent, max_age=config["WTF_CSRF_TIME_LIMIT"])
+            token = self.checked_tokens.loads(
+                self._signer(config), sent, config["WTF_CSRF_TIME_LIMIT"]
+            )
         except SignatureExpired:
             self._refuse("The CSRF token has expired.")
         except BadData:

@@ -152,3 +152,19 @@ def test_over_https_the_referrer_must_be_this_site(app, priya_card, referrer, ac
     )
     # Signed out: past the CSRF check, the save asks to sign in again (401).
     assert response.status_code == (401 if accepted else 400)
+
+
+def test_a_token_accepted_before_still_expires(app, priya_card, tab, caplog) -> None:
+    client, token = tab
+    limit = app.config["WTF_CSRF_TIME_LIMIT"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    try:
+        assert autosave(client, token, priya_card.id, 1, {"notes.pitch": "a"}).status_code == 200
+        time.sleep(2.1)  # itsdangerous counts whole seconds
+        caplog.set_level(logging.INFO, logger="flask_wtf.csrf")
+        response = autosave(client, token, priya_card.id, 2, {"notes.pitch": "b"})
+    finally:
+        app.config["WTF_CSRF_TIME_LIMIT"] = limit
+    assert response.status_code == 400, "a remembered token outlived its time limit"
+    assert refusal_reason(caplog) == "The CSRF token has expired."
+    assert card_version(priya_card.id) == 2

@@ -1,8 +1,12 @@
 """The session cookie is Flask's own format, signed with the app's keys: Loopkit only builds
-its signer once per set of keys (app/auth/session_cookie.py)."""
+its signer once per set of keys and checks each cookie once (app/auth/session_cookie.py)."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
+from flask import request
 from flask.sessions import SecureCookieSessionInterface
 
 from ..conftest import sign_in
@@ -55,3 +59,38 @@ def test_a_rotated_key_keeps_sessions_only_while_it_is_a_fallback(app, demo) -> 
         assert not is_signed_in(client), "a key no longer configured still signed people in"
     finally:
         app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = old_key, []
+
+
+def test_a_cookie_read_before_still_expires(app, demo) -> None:
+    client, _ = signed_in_cookie(app)
+    assert is_signed_in(client)  # this process has now checked the cookie
+    lifetime = app.permanent_session_lifetime
+    app.permanent_session_lifetime = timedelta(seconds=1)
+    try:
+        time.sleep(2.1)  # itsdangerous counts whole seconds
+        assert not is_signed_in(client), "a remembered cookie outlived the session lifetime"
+    finally:
+        app.permanent_session_lifetime = lifetime
+
+
+def test_each_request_gets_its_own_copy_of_the_session(app, demo) -> None:
+    cookie = flasks_own_serializer(app).dumps({"_flashes": [["info", "Saved"]], "note": "a"})
+    interface = app.session_interface
+    with app.test_request_context("/", headers={"Cookie": f"{COOKIE}={cookie}"}):
+        first = interface.open_session(app, request)
+        first["_flashes"].append(["info", "changed by the first request"])
+        first["note"] = "b"
+        second = interface.open_session(app, request)
+    assert second["_flashes"] == [["info", "Saved"]] and second["note"] == "a"
+
+
+def test_sessions_stay_valid_when_the_remembered_cookies_are_forgotten(app, demo) -> None:
+    checked = app.session_interface.checked_cookies
+    capacity, checked.capacity = checked.capacity, 2
+    try:
+        clients = [signed_in_cookie(app)[0] for _ in range(4)]
+        for _ in range(2):
+            assert all(is_signed_in(client) for client in clients)
+        assert len(checked) <= 2
+    finally:
+        checked.capacity = capacity
