@@ -17,8 +17,9 @@ from itsdangerous import SignatureExpired, URLSafeTimedSerializer
 class CheckedSignatures:
     """What `serializer.loads(signed, max_age=...)` returns, remembered per (serializer,
     signed string): a serializer stands for the keys that checked the signature, so with other
-    keys a string is checked again. Bounded: when full, it forgets everything and checks each
-    string again when it comes back."""
+    keys a string is checked again. Only strings whose signature held are remembered, so forged
+    ones cannot fill it. Bounded: when full, it forgets everything and checks each string again
+    when it comes back."""
 
     def __init__(self, capacity: int = 2048) -> None:
         self.capacity = capacity  # a few hundred bytes each
@@ -37,9 +38,10 @@ class CheckedSignatures:
                 self._checked.clear()
             checked = self._checked[(serializer, signed)] = (value, int(signed_at.timestamp()))
         value, signed_at = checked
-        age = int(time.time()) - signed_at  # whole seconds, as itsdangerous counts
-        if max_age is not None and age > max_age:
-            raise SignatureExpired(f"Signature age {age} > {max_age} seconds")
-        if age < 0:
-            raise SignatureExpired(f"Signature age {age} < 0 seconds")
+        if max_age is not None:  # itsdangerous's rule, in whole seconds as it counts them
+            age = int(time.time()) - signed_at
+            if age > max_age:
+                raise SignatureExpired(f"Signature age {age} > {max_age} seconds")
+            if age < 0:
+                raise SignatureExpired(f"Signature age {age} < 0 seconds")
         return value
