@@ -8,8 +8,10 @@ runs the form parser. Autosave, the most frequent POST, sends the same token eve
 and paid for all of it each time, about a twentieth of its CPU. A token seen before has only
 its age checked (`CheckedSignatures`).
 Tokens are the ones Flask-WTF hands out (`generate_csrf`, `csrf_token()` in templates), checked
-with the same salt, key, hash, time limit, headers, exemptions and HTTPS referrer rule; a
-failure raises Flask-WTF's `CSRFError` with its reasons.
+as Flask-WTF 1.3's `protect()` checks them: the same salt, key, hash, time limit, headers,
+exemptions and HTTPS referrer rule, the same reasons in `CSRFError`. One difference: a token or
+session value that is not a string, or a malformed referrer, is refused (400) where Flask-WTF
+fails with a server error.
 """
 
 from __future__ import annotations
@@ -17,21 +19,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFProtect, same_origin
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from .checked_signatures import CheckedSignatures
 
 logger = logging.getLogger("flask_wtf.csrf")
 
-# Where a token can come in a form post; any other body is never read for one.
+# The bodies werkzeug parses as a form: for any other, `request.form` is empty, so it is not read.
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class CsrfGuard(CSRFProtect):
+    # One guard serves every app of the process (`extensions.csrf`); its signers and checked
+    # tokens are keyed by the secret key, so apps with other keys do not share them.
     def __init__(self, app=None) -> None:
         self._signers: dict[str | bytes, URLSafeTimedSerializer] = {}
         self.checked_tokens = CheckedSignatures()
@@ -47,9 +50,9 @@ class CsrfGuard(CSRFProtect):
         if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
             referrer = request.referrer
             if not referrer:
-                self._refuse("The referrer header is missing.")
+                self._error_response("The referrer header is missing.")
             if not _same_origin(referrer, f"https://{request.host}/"):
-                self._refuse("The referrer does not match the host.")
+                self._error_response("The referrer does not match the host.")
         g.csrf_valid = True  # FlaskForm then skips its own check of the same token
 
     def _sent_token(self, config) -> str | None:
@@ -89,8 +92,8 @@ class CsrfGuard(CSRFProtect):
             self._refuse("The CSRF tokens do not match.")
 
     def _signer(self, config) -> URLSafeTimedSerializer:
-        key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        if not key:
+        key = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+        if key is None:
             raise RuntimeError("A secret key is required to use CSRF.")
         signer = self._signers.get(key)
         if signer is None:
@@ -101,19 +104,13 @@ class CsrfGuard(CSRFProtect):
             )
         return signer
 
-    @staticmethod
-    def _refuse(reason: str):
-        logger.info(reason)
-        raise CSRFError(reason)
+    def _refuse(self, reason: str):
+        logger.info(reason)  # as Flask-WTF logs a refused token
+        self._error_response(reason)
 
 
 def _same_origin(url: str, other: str) -> bool:
     try:
-        first, second = urlsplit(url), urlsplit(other)
-        return (first.scheme, first.hostname, first.port) == (
-            second.scheme,
-            second.hostname,
-            second.port,
-        )
+        return same_origin(url, other)
     except ValueError:  # a malformed referrer (a port out of range, say) is no origin of ours
         return False

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import TimestampSigner
 
 from ..conftest import sign_in
 
@@ -62,12 +63,21 @@ def test_a_rotated_key_keeps_sessions_only_while_it_is_a_fallback(app, demo) -> 
 
 
 def test_a_cookie_read_before_still_expires(app, demo) -> None:
-    client, _ = signed_in_cookie(app)
-    assert is_signed_in(client)  # this process has now checked the cookie
-    lifetime = app.permanent_session_lifetime
-    app.permanent_session_lifetime = timedelta(seconds=1)
+    _, cookie = signed_in_cookie(app)
+
+    class SignedEarlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 10
+
+    serializer = flasks_own_serializer(app)
+    serializer.signer = SignedEarlier
+    ten_seconds_old = serializer.dumps(serializer.loads(cookie))
+    client = app.test_client()
+    client.set_cookie(COOKIE, ten_seconds_old)
+    assert is_signed_in(client)  # this process has now checked this cookie
+    assert client.get_cookie(COOKIE).value == ten_seconds_old, "the next read would be another"
+    lifetime, app.permanent_session_lifetime = app.permanent_session_lifetime, timedelta(seconds=5)
     try:
-        time.sleep(2.1)  # itsdangerous counts whole seconds
         assert not is_signed_in(client), "a remembered cookie outlived the session lifetime"
     finally:
         app.permanent_session_lifetime = lifetime
