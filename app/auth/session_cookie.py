@@ -42,6 +42,7 @@ class SessionCookie(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # Flask 3.1's own steps, but for `checked_cookies`: recheck them after a Flask upgrade.
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
