@@ -65,7 +65,10 @@ class DurableCommitConnection(sqlite3.Connection):
     wal_path: str | None = None  # None: an in-memory or temporary database, nothing to flush
     _changes_at_begin: int | None = None  # None: a transaction began outside `began()`
     _began_writing = True
-    _wal_inode: int | None = None
+    # The WAL, opened at this connection's first flush and kept until it closes: SQLite removes
+    # the WAL only when the last connection to the database closes, so while this one is open
+    # the descriptor is the live WAL's.
+    _wal: int | None = None
     _turns: int | None = None  # the lock file's descriptor; None: nothing to queue on
     _has_turn = False
 
@@ -127,37 +130,40 @@ class DurableCommitConnection(sqlite3.Connection):
             super().close()
         finally:
             self._end_turn()
-            self._close_turns()
+            self._close_files()
 
-    def __del__(self) -> None:  # a connection dropped unclosed must not leak the lock file
+    def __del__(self) -> None:  # a connection dropped unclosed must not leak its files
         try:  # noqa: SIM105  (at interpreter exit, contextlib may already be gone)
-            self._close_turns()
+            self._close_files()
         except (OSError, TypeError):  # already closed; or modules torn down at exit
             pass
 
-    def _close_turns(self) -> None:
+    def _close_files(self) -> None:
         turns, self._turns, self._has_turn = self._turns, None, False
-        if turns is not None:
-            # Unlocked explicitly: closing frees the lock only if no forked child shares the file.
-            fcntl.flock(turns, fcntl.LOCK_UN)
-            os.close(turns)
+        wal, self._wal = self._wal, None
+        try:
+            if turns is not None:
+                # Unlocked explicitly: closing frees the lock only if no forked child shares it.
+                fcntl.flock(turns, fcntl.LOCK_UN)
+                os.close(turns)
+        finally:
+            if wal is not None:
+                os.close(wal)
 
     def _flush_wal(self) -> None:
+        if self._wal is not None:
+            os.fsync(self._wal)
+            return
         try:
-            wal = os.open(self.wal_path, os.O_RDONLY)
+            wal = os.open(self.wal_path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return  # checkpointed and removed: the database file has it, flushed by the checkpoint
+        self._wal = wal
+        os.fsync(wal)
+        # A WAL file this connection has not flushed before may be new: its directory entry
+        # must reach the disk too, or a power loss could drop the whole file.
+        directory = os.open(os.path.dirname(self.wal_path) or ".", os.O_RDONLY)
         try:
-            inode = os.fstat(wal).st_ino
-            os.fsync(wal)
+            os.fsync(directory)
         finally:
-            os.close(wal)
-        if inode != self._wal_inode:
-            # A WAL file this connection has not flushed before may be new: its directory entry
-            # must reach the disk too, or a power loss could drop the whole file.
-            directory = os.open(os.path.dirname(self.wal_path) or ".", os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-            self._wal_inode = inode
+            os.close(directory)

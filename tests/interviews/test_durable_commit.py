@@ -4,6 +4,7 @@ autosave queues for its turn in the kernel (app/durable_sqlite.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -109,6 +110,35 @@ def test_a_connections_first_flush_also_flushes_the_directory(app, demo, flushes
         Path(db.engine.url.database + "-wal").resolve(),
         directory,
     ]
+
+
+def test_a_connection_flushes_through_one_wal_descriptor_closed_with_it(app, demo, flushes) -> None:
+    db.session.commit()
+    db.session.close()
+    db.engine.dispose()
+    wal = Path(db.engine.url.database + "-wal").resolve()
+
+    def descriptors_of_the_wal() -> int:
+        count = 0
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(FileNotFoundError):  # the listing's own, closed by now
+                # A WAL removed since still counts: it shows as "<path> (deleted)".
+                count += os.readlink(f"/proc/self/fd/{fd}").startswith(str(wal))
+        return count
+
+    flushes.clear()
+    with db.engine.connect() as connection:
+        for _ in range(3):
+            connection.exec_driver_sql(
+                "UPDATE users SET name = name WHERE id = (SELECT min(id) FROM users)"
+            )
+            connection.commit()
+        open_while_connected = descriptors_of_the_wal()
+    assert [Path(path) for path, _ in flushes].count(wal) == 3, "a commit was not flushed"
+    assert len(flushes) == 4, "only the first flush needs the directory's"
+    db.engine.dispose()
+    assert open_while_connected >= 1
+    assert descriptors_of_the_wal() == 0, "a closed connection left the WAL open"
 
 
 def test_an_autosave_holds_the_writing_turn_only_inside_its_transaction(
