@@ -1,10 +1,10 @@
 """Autosave saturation side by side: the same load against servers run from different
 checkouts (git worktrees), taking turns window by window in one run.
 
-Why: on a shared 2-core VM, the ratio of one `bench/autosave.py` run moves by about 0.05 from
-run to run, and two servers of the same code differ by up to 8% within one run. A change
-worth a few percent only shows when its servers and the baseline's take turns, and when each
-checkout gets more than one server.
+Why: on a shared 2-core VM, two servers of the same code differ by 5-10% within one run, and
+the figures of one run differ from the next. A change worth a few percent only shows when its
+servers and the baseline's take turns, and when each checkout gets more than one server
+(`bench/autosave.py` pools several servers for the same reason).
 
 Usage, from the repository root (the baseline first; the checkouts must share the schema):
 
@@ -21,50 +21,15 @@ same code everywhere, so pooling cuts its noise), and saves/s against the first 
 from __future__ import annotations
 
 import argparse
-import random
 import shutil
 import signal
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from autosave import (  # noqa: E402
-    STOP,
-    Phase,
-    Saver,
-    Tally,
-    _interrupt,
-    build_instance,
-    health_worker,
-)
-
-from tests.interviews.gunicorn_server import GunicornServer  # noqa: E402
-
-
-@dataclass
-class Served:
-    checkout: Path
-    server: GunicornServer
-    saves: tuple[list, Phase]
-    health: tuple[list, Phase]
-
-
-def serve(checkout: Path, workdir: Path, clients: int, workers: int) -> Served:
-    database_url, people, _ = build_instance(workdir, clients)
-    server = GunicornServer(database_url, workdir / "instance", workers=workers, checkout=checkout)
-    server.start()
-    savers = [Saver(server.port, who, seed=n, bounded=True) for n, who in enumerate(people)]
-    for saver in savers:
-        saver.save(Tally())  # learn the version; the first save of a process loads the script
-    return Served(
-        checkout,
-        server,
-        ([saver.save for saver in savers], Phase()),
-        ([health_worker(server.port) for _ in range(clients)], Phase()),
-    )
+from autosave import STOP, Served, _interrupt, saturate, serve  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,12 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             f"== {len(served)} servers ({args.servers} per checkout, {args.workers} workers each), "
             f"{args.rounds} rounds of {args.window:g}-second windows, {args.clients} clients"
         )
-        windows = [(s, kind) for s in served for kind in ("saves", "health")]
-        for _ in range(args.rounds):
-            random.shuffle(windows)
-            for one, kind in windows:
-                work, phase = getattr(one, kind)
-                phase.run(work, args.window)
+        saturate(served, args.rounds, args.window)
 
         pooled = sum(s.health[1].per_second() for s in served) / len(served)
         baseline = None
