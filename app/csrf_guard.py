@@ -7,6 +7,7 @@ path), and looking for the token in the form before the headers: for a JSON requ
 runs the form parser. Autosave, the most frequent POST, sends the same token every few seconds
 and paid for all of it each time, about a twentieth of its CPU. A token seen before has only
 its age checked (`CheckedSignatures`).
+
 Tokens are the ones Flask-WTF hands out (`generate_csrf`, `csrf_token()` in templates), checked
 as Flask-WTF 1.3's `protect()` checks them: the same salt, key, hash, time limit, headers,
 exemptions and HTTPS referrer rule, the same reasons in `CSRFError`. One difference: a token or
