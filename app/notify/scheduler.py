@@ -14,6 +14,7 @@ import signal
 import threading
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -117,10 +118,20 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
         )
 
     def stop(signum, frame) -> None:
+        if stopping.is_set():
+            # A second signal while stopping (Ctrl-C in `make run`, then its script's own
+            # SIGTERM): already done, and shutting down a stopped scheduler raises.
+            return
         log.info("stopping the scheduler (signal %s)", signum)
         stopping.set()  # the running dispatch finishes the mail in hand and returns
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
+    def stop_if_asked_while_starting(event) -> None:
+        if stopping.is_set() and scheduler.running:
+            scheduler.shutdown(wait=False)  # the signal came before it was running
+
+    scheduler.add_listener(stop_if_asked_while_starting, EVENT_SCHEDULER_START)
     # APScheduler installs no handlers of its own: stop cleanly on SIGTERM and Ctrl-C.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

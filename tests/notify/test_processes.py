@@ -129,3 +129,26 @@ def test_two_dispatchers_share_500_reminders_without_sending_any_twice(
         assert_each_once(inbox, 500)
     finally:
         server.stop()
+
+
+def test_a_second_stop_signal_while_stopping_is_not_an_error(
+    app, database_url, instance_dir, slow_smtp
+) -> None:
+    """Ctrl-C in `make run` reaches the scheduler, then the script's cleanup sends SIGTERM."""
+    process = flask_process(database_url, instance_dir, slow_smtp.port, "scheduler", "run")
+    try:
+        lines = []
+        for line in process.stdout:  # wait until its signal handlers are in place
+            lines.append(line)
+            if "scheduler started" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = "".join(lines) + output
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert "scheduler stopped" in output
