@@ -628,11 +628,13 @@ def main(argv: list[str] | None = None) -> int:
             "windows, each server's saves and health checks in a shuffled order"
         )
         saturate(served, args.rounds, window)
+        ratios = []
         for k, one in enumerate(served, start=1):
             one_saves, one_health = one.saves[1].per_second(), one.health[1].per_second()
+            ratios.append(one_saves / one_health if one_health else float("nan"))
             print(
                 f"   server {k}: {one_saves:.0f} saves/s, {one_health:.0f} health/s, "
-                f"ratio {one_saves / one_health:.2f}"
+                f"ratio {ratios[-1]:.2f}"
             )
         saves = Phase.pooled([one.saves[1] for one in served])
         health = Phase.pooled([one.health[1] for one in served])
@@ -650,7 +652,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{health_per_s:.0f} health requests/s (errors {len(saves.tally.errors)} / "
             f"{len(health.tally.errors)}); ratio {ratio:.2f} (target >= {RATIO_TARGET}: {verdict})"
         )
-        ratios = [one.saves[1].per_second() / one.health[1].per_second() for one in served]
         summary.append("saturation per server: ratio " + ", ".join(f"{r:.2f}" for r in ratios))
         summary.append(f"saves: {saves.cpu_line()}; health: {health.cpu_line()}")
         retries = sum(s.client.retries for s in savers)
