@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable, Select
 
+from . import kept_connection
 from .database import begin_on_driver
 
 
@@ -123,9 +124,11 @@ def within(connection: Connection) -> DriverConnection:
 
 @contextmanager
 def writing_transaction(engine: Engine) -> Iterator[DriverConnection]:
-    """A short writing transaction on a pooled connection of its own: committed when the block
-    ends normally, rolled back when it raises."""
-    pooled = engine.raw_connection()
+    """A short writing transaction on this process's kept connection (`kept_connection`), or
+    on a pooled one while another thread uses that: committed when the block ends normally,
+    rolled back when it raises."""
+    kept = kept_connection.take(engine)
+    pooled = kept.pooled if kept is not None else engine.raw_connection()
     driver = pooled.dbapi_connection
     try:
         begin_on_driver(driver, writing=True, take_turn=True)
@@ -144,7 +147,10 @@ def writing_transaction(engine: Engine) -> Iterator[DriverConnection]:
         _roll_back(pooled)
         raise
     finally:
-        pooled.close()  # back to the pool
+        if kept is not None:
+            kept_connection.give_back(engine, kept)
+        else:
+            pooled.close()  # back to the pool
 
 
 def _roll_back(pooled) -> None:

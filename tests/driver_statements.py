@@ -13,6 +13,8 @@ from contextlib import contextmanager, suppress
 
 from sqlalchemy import Engine, event
 
+from app import kept_connection
+
 
 class DriverCounter:
     """Statements (not BEGIN, COMMIT or ROLLBACK) and commits."""
@@ -57,10 +59,13 @@ def _watch(dbapi_connection, counter: DriverCounter) -> Callable[[], None]:
 
 @contextmanager
 def watching_driver(engine: Engine) -> Iterator[DriverCounter]:
-    """Count on every connection taken from the engine's pool while the block runs (not on
-    one a session had already taken before it)."""
+    """Count on every connection taken from the engine's pool while the block runs, and on
+    the one this process keeps for short writes (not on one a session had already taken)."""
     counter = DriverCounter()
     stops: dict[int, Callable[[], None]] = {}
+    kept = kept_connection.current(engine)
+    if kept is not None:
+        stops[id(kept)] = _watch(kept, counter)
 
     def checkout(dbapi_connection, record, proxy) -> None:
         if id(dbapi_connection) not in stops:
