@@ -47,16 +47,21 @@ def sqlite_database(app) -> str:
 
 @pytest.fixture
 def flushes(app, monkeypatch):
-    """Every fsync the app makes, as (path, whether another writer could take the write lock
-    and the writing turn at that moment); the real fsync still runs."""
+    """Every flush the app makes (fsync or fdatasync), as (path, whether another writer could
+    take the write lock and the writing turn at that moment); the real flush still runs."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the WAL flush is SQLite's; PostgreSQL commits durably by itself")
     database = db.engine.url.database
-    real_fsync = os.fsync
     seen: list[tuple[str, bool]] = []
 
-    def watching_fsync(fd: int) -> None:
-        path = os.readlink(f"/proc/self/fd/{fd}")
+    def watching(real_flush):
+        def flush(fd: int) -> None:
+            seen.append((os.readlink(f"/proc/self/fd/{fd}"), others_could_write()))
+            real_flush(fd)
+
+        return flush
+
+    def others_could_write() -> bool:
         probe = sqlite3.connect(database, timeout=0, isolation_level=None)
         try:
             probe.execute("BEGIN IMMEDIATE")
@@ -66,10 +71,10 @@ def flushes(app, monkeypatch):
             lock_free = False
         finally:
             probe.close()
-        seen.append((path, lock_free and turn_is_free(database)))
-        real_fsync(fd)
+        return lock_free and turn_is_free(database)
 
-    monkeypatch.setattr(os, "fsync", watching_fsync)
+    monkeypatch.setattr(os, "fsync", watching(os.fsync))
+    monkeypatch.setattr(os, "fdatasync", watching(os.fdatasync))
     return seen
 
 
