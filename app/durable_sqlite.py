@@ -63,6 +63,11 @@ def _open_turns(database: str) -> int | None:
     return None
 
 
+def _data_sync(fd: int) -> None:
+    """fdatasync where the platform has it (Linux does; macOS's Python does not)."""
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
 class DurableCommitConnection(sqlite3.Connection):
     """Pass as `factory=` to `sqlite3.connect`; `database.py` does, for the app's engine."""
 
@@ -156,14 +161,14 @@ class DurableCommitConnection(sqlite3.Connection):
 
     def _flush_wal(self) -> None:
         if self._wal is not None:
-            os.fdatasync(self._wal)
+            _data_sync(self._wal)
             return
         try:
             wal = os.open(self.wal_path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return  # checkpointed and removed: the database file has it, flushed by the checkpoint
         self._wal = wal
-        os.fdatasync(wal)
+        _data_sync(wal)
         # A WAL file this connection has not flushed before may be new: its directory entry
         # must reach the disk too, or a power loss could drop the whole file.
         directory = os.open(os.path.dirname(self.wal_path) or ".", os.O_RDONLY)

@@ -3,14 +3,15 @@
 An autosave is one short transaction. Taking its connection from SQLAlchemy's pool and giving
 it back (the queue and its lock, a new proxy and its weak reference, the reset's ROLLBACK, the
 events) was a sizeable part of the save's own work. A sync gunicorn worker runs one request at
-a time, so it keeps one connection for them instead. It still comes from the
-pool (its connect events ran, the pool counts it as checked out) and goes back to it when the
-engine is disposed or dropped. A thread that finds it in use by another takes a pooled one, as
-before; a forked child never uses its parent's.
+a time, so it keeps one connection for them instead. It still comes from the pool (its connect
+events ran, the pool counts it as checked out). It is closed for good when its engine is
+disposed, when it was invalidated (a dead server), and at exit. A thread that finds it in use
+by another takes a pooled one, as before; a forked child never uses its parent's.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import weakref
@@ -20,43 +21,68 @@ from sqlalchemy import Engine, event
 
 
 class KeptConnection:
-    """One engine's kept connection in this process, used by one thread at a time."""
+    """One engine's kept connection in this process, held by one thread at a time.
+
+    Whoever comes last of the holder giving it back and a dispose retiring it closes it: both
+    decide under `_state`, so it is neither closed in use nor left open."""
 
     def __init__(self, engine: Engine) -> None:
         self.pooled = engine.raw_connection()
         self.pool = engine.pool  # a dispose replaces the pool: this connection is then stale
-        self.in_use = threading.Lock()
-        # Given back when the engine is collected or at exit, not left to the garbage
-        # collector (which SQLAlchemy warns about).
-        self._give_back = weakref.finalize(engine, _close_for_good, self.pooled)
+        self._state = threading.Lock()
+        self._held = self._retired = self._closed = False
 
     def is_current(self, engine: Engine) -> bool:
         return self.pool is engine.pool and self.pooled.is_valid
 
-    def close(self) -> None:
-        self._give_back()  # runs once: closing twice is a no-op
+    def hold(self, engine: Engine) -> bool:
+        with self._state:
+            if self._held or self._retired or not self.is_current(engine):
+                return False
+            self._held = True
+            return True
+
+    def release(self, engine: Engine) -> bool:
+        """Whether it was closed, being stale (invalidated, or its engine disposed)."""
+        with self._state:
+            self._held = False
+            if not self.is_current(engine):
+                self._retired = True
+            close = self._retired
+        if close:
+            self._close()
+        return close
+
+    def retire(self) -> None:
+        with self._state:
+            self._retired = True
+            close = not self._held
+        if close:
+            self._close()
 
     def forget_inherited(self) -> None:
         """In a forked child: never touch the parent's connection, not even to close it."""
-        self._give_back.detach()
+        self._closed = True
+
+    def _close(self) -> None:
+        """Close the DBAPI connection now, then hand its record back. Merely checking it in
+        would leave it open in a pool that a dispose has already replaced, until that pool is
+        collected (an open SQLite connection keeps its WAL)."""
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+        if self.pooled.is_valid:
+            self.pooled.invalidate()  # closes it, and checks its record back in
+        else:
+            self.pooled.close()
 
 
-def _close_for_good(pooled: Any) -> None:
-    """Close the DBAPI connection now, then hand its record back. Merely checking it in would
-    leave it open in a pool that a dispose has already replaced, until that pool is collected
-    (an open SQLite connection keeps its WAL)."""
-    try:
-        if pooled.is_valid:  # an invalidated one is closed already
-            pooled.invalidate()
-    finally:
-        pooled.close()
-
-
-_kept: weakref.WeakKeyDictionary[Engine, KeptConnection] = weakref.WeakKeyDictionary()
+_kept: dict[Engine, KeptConnection] = {}  # emptied by disposes; the app's engine lives on
 _kept_lock = threading.Lock()
 _disposal_watched: weakref.WeakSet[Engine] = weakref.WeakSet()
-# A forked child's copies of its parent's: referenced for good, so that neither our finalizer
-# nor SQLAlchemy's garbage collection of the proxy ever closes or resets them in the child.
+# A forked child's copies of its parent's: referenced for good, so that SQLAlchemy's garbage
+# collection of the proxy never resets or closes them in the child.
 _inherited: list[KeptConnection] = []
 
 
@@ -69,25 +95,20 @@ def take(engine: Engine) -> KeptConnection | None:
             kept = _kept.get(engine)
             if kept is None or not kept.is_current(engine):
                 if kept is not None:
-                    _retire(kept)
+                    kept.retire()
                 if engine not in _disposal_watched:
                     event.listen(engine, "engine_disposed", _on_engine_disposed)
                     _disposal_watched.add(engine)
                 kept = _kept[engine] = KeptConnection(engine)
-    if not kept.in_use.acquire(blocking=False):
-        return None
-    return kept
+    return kept if kept.hold(engine) else None
 
 
 def give_back(engine: Engine, kept: KeptConnection) -> None:
-    """Release the kept connection. One that is no longer current (invalidated by a dead
-    server, or its engine disposed meanwhile) goes back to its pool and is forgotten."""
-    if not kept.is_current(engine):
-        kept.close()
+    """Release the kept connection; a stale one is closed and forgotten."""
+    if kept.release(engine):
         with _kept_lock:
             if _kept.get(engine) is kept:
                 del _kept[engine]
-    kept.in_use.release()
 
 
 def current(engine: Engine) -> Any | None:
@@ -96,20 +117,24 @@ def current(engine: Engine) -> Any | None:
     return kept.pooled.dbapi_connection if kept is not None and kept.is_current(engine) else None
 
 
-def _retire(kept: KeptConnection) -> None:
-    """Close a kept connection nobody holds; one held now is closed by its `give_back`."""
-    if kept.in_use.acquire(blocking=False):
-        try:
-            kept.close()
-        finally:
-            kept.in_use.release()
-
-
 def _on_engine_disposed(engine: Engine) -> None:
+    # The event comes after the new pool is in place: a connection another thread kept from
+    # the new pool meanwhile is current and stays.
     with _kept_lock:
-        kept = _kept.pop(engine, None)
-    if kept is not None:
-        _retire(kept)
+        kept = _kept.get(engine)
+        if kept is None or kept.pool is engine.pool:
+            return
+        del _kept[engine]
+    kept.retire()
+
+
+@atexit.register
+def _close_all() -> None:
+    with _kept_lock:
+        kept = list(_kept.values())
+        _kept.clear()
+    for connection in kept:
+        connection.retire()
 
 
 def _after_fork_in_child() -> None:

@@ -3,6 +3,7 @@ a second thread, a disposed engine, a dead connection and a forked child each ge
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import event, select, update
 from app import kept_connection
 from app.driver_sql import writing_transaction
 from app.extensions import db
+from app.kept_connection import KeptConnection
 from app.models import User
 
 FIRST_USER = select(User.id).order_by(User.id).limit(1).scalar_subquery()
@@ -88,6 +90,37 @@ def test_a_kept_connection_held_through_a_dispose_is_closed_when_given_back(chec
     assert rename_first_user("After the dispose") is not kept_dbapi
 
 
+def test_a_dispose_between_finding_and_holding_the_kept_connection(checkouts, monkeypatch):
+    kept_dbapi = rename_first_user("Before the dispose")
+    real_hold = KeptConnection.hold
+
+    def disposed_just_before(self, engine) -> bool:
+        monkeypatch.setattr(KeptConnection, "hold", real_hold)
+        db.engine.dispose()  # another thread, between this one's lookup and its hold
+        return real_hold(self, engine)
+
+    monkeypatch.setattr(KeptConnection, "hold", disposed_just_before)
+    assert rename_first_user("During the dispose") is not kept_dbapi
+    assert first_user_name() == "During the dispose"
+    with pytest.raises(Exception, match="(?i)closed"):
+        kept_dbapi.cursor().execute("SELECT 1")
+
+
+def test_a_connection_kept_from_the_new_pool_during_a_dispose_is_not_closed(app, demo) -> None:
+    """Another thread may keep one from the new pool before the dispose event arrives."""
+    db.session.commit()
+    kept_during: list[object] = []
+
+    @event.listens_for(db.engine, "engine_disposed")  # registered before the kept's own
+    def write_meanwhile(engine) -> None:
+        kept_during.append(rename_first_user("Kept from the new pool"))
+
+    rename_first_user("Before the dispose")
+    db.engine.dispose()
+    event.remove(db.engine, "engine_disposed", write_meanwhile)
+    assert rename_first_user("After the dispose") is kept_during[0]
+
+
 def test_an_invalidated_kept_connection_is_replaced(checkouts) -> None:
     kept_dbapi = rename_first_user("Before")
     held = kept_connection.take(db.engine)
@@ -108,12 +141,16 @@ def test_a_forked_child_writes_on_its_own_connection_and_leaves_the_parents_alon
     if child == 0:  # the child: report through the exit status only
         status = 1
         try:
+            offered = kept_connection.current(db.engine)
             # What a forked process does first with SQLAlchemy: drop the inherited pool
             # without closing its connections, which are the parent's.
             db.engine.dispose(close=False)
-            if kept_connection.current(db.engine) is not None:
+            wrote_on = rename_first_user("Child")
+            gc.collect()
+            kept_connection._close_all()  # what the child's exit runs
+            if offered is not None:
                 status = 2  # the parent's connection was still offered
-            elif rename_first_user("Child") is parent_dbapi:
+            elif wrote_on is parent_dbapi:
                 status = 3
             elif not parents.pooled.is_valid:
                 status = 4  # the child closed its copy of the parent's connection
