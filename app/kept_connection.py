@@ -14,7 +14,6 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-import weakref
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -80,7 +79,6 @@ class KeptConnection:
 
 _kept: dict[Engine, KeptConnection] = {}  # emptied by disposes; the app's engine lives on
 _kept_lock = threading.Lock()
-_disposal_watched: weakref.WeakSet[Engine] = weakref.WeakSet()
 # A forked child's copies of its parent's: referenced for good, so that SQLAlchemy's garbage
 # collection of the proxy never resets or closes them in the child.
 _inherited: list[KeptConnection] = []
@@ -96,9 +94,8 @@ def take(engine: Engine) -> KeptConnection | None:
             if kept is None or not kept.is_current(engine):
                 if kept is not None:
                     kept.retire()
-                if engine not in _disposal_watched:
+                if not event.contains(engine, "engine_disposed", _on_engine_disposed):
                     event.listen(engine, "engine_disposed", _on_engine_disposed)
-                    _disposal_watched.add(engine)
                 kept = _kept[engine] = KeptConnection(engine)
     return kept if kept.hold(engine) else None
 
