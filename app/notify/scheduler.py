@@ -117,21 +117,34 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
             misfire_grace_time=None,
         )
 
+    # The shutdown runs on a thread of its own, never in the signal handler: the handler
+    # interrupts the main thread wherever it is, and there APScheduler may be submitting a
+    # job under the executor's (non-reentrant) lock, which shutdown() takes too.
+    shutting_down = threading.Lock()
+
+    def shut_down_if_running() -> None:
+        with shutting_down:  # once, whichever of the two below gets here first
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+
     def stop(signum, frame) -> None:
         if stopping.is_set():
             # A second signal while stopping (Ctrl-C in `make run`, then its script's own
-            # SIGTERM): already done, and shutting down a stopped scheduler raises.
+            # SIGTERM): already under way.
             return
         log.info("stopping the scheduler (signal %s)", signum)
         stopping.set()  # the running dispatch finishes the mail in hand and returns
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+
+    def shut_down_when_asked() -> None:
+        stopping.wait()
+        shut_down_if_running()
 
     def stop_if_asked_while_starting(event) -> None:
-        if stopping.is_set() and scheduler.running:
-            scheduler.shutdown(wait=False)  # the signal came before it was running
+        if stopping.is_set():
+            shut_down_if_running()  # the signal came before it was running
 
     scheduler.add_listener(stop_if_asked_while_starting, EVENT_SCHEDULER_START)
+    threading.Thread(target=shut_down_when_asked, name="scheduler-stop", daemon=True).start()
     # APScheduler installs no handlers of its own: stop cleanly on SIGTERM and Ctrl-C.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
