@@ -23,7 +23,10 @@ from ..interviews.gunicorn_server import ROOT, server_environment
 from .conftest import Inbox, SmtpServer
 
 
-def flask_process(database_url: str, instance_dir: Path, smtp_port: int, *args: str):
+def flask_process(
+    database_url: str, instance_dir: Path, smtp_port: int, *args: str, first_run: str = ""
+):
+    """`flask *args` in a process of its own; `first_run` is Python code run before the CLI."""
     env = server_environment(database_url, instance_dir)
     env.update(
         FLASK_APP="app",
@@ -32,8 +35,9 @@ def flask_process(database_url: str, instance_dir: Path, smtp_port: int, *args: 
         LOOPKIT_SMTP_STARTTLS="false",
         LOOPKIT_DISPATCH_INTERVAL_SECONDS="0.2",
     )
+    command = f"{first_run}\nfrom flask.cli import main\nmain()"
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", *args],
+        [sys.executable, "-c", command, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -149,6 +153,50 @@ def test_a_second_stop_signal_while_stopping_is_not_an_error(
         if process.poll() is None:
             process.kill()
     output = "".join(lines) + output
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert "scheduler stopped" in output
+
+
+# The stop signal arrives while APScheduler, on the main thread, is handing a due job to its
+# thread pool: inside `submit()`, which holds the pool's lock. `os.kill` runs the handler
+# before it returns, so the signal lands there every time, not once in a while.
+SIGNAL_DURING_SUBMIT = """
+import os, signal
+from concurrent.futures import ThreadPoolExecutor
+
+add_worker = ThreadPoolExecutor._adjust_thread_count  # called by submit() under its lock
+
+def add_worker_after_a_stop_signal(pool):
+    if not getattr(ThreadPoolExecutor, "signalled", False):
+        ThreadPoolExecutor.signalled = True
+        print("signalling inside submit()", flush=True)
+        os.kill(os.getpid(), signal.SIGINT)
+    add_worker(pool)
+
+ThreadPoolExecutor._adjust_thread_count = add_worker_after_a_stop_signal
+"""
+
+
+def test_a_stop_signal_while_a_job_is_being_submitted_stops_the_scheduler(
+    app, database_url, instance_dir, slow_smtp
+) -> None:
+    """A handler that shut the scheduler down itself waited for the lock its own thread held."""
+    process = flask_process(
+        database_url,
+        instance_dir,
+        slow_smtp.port,
+        "scheduler",
+        "run",
+        first_run=SIGNAL_DURING_SUBMIT,
+    )
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        raise AssertionError(f"the scheduler hung on its stop signal:\n{output}") from None
+    assert "signalling inside submit()" in output
     assert process.returncode == 0, output
     assert "Traceback" not in output
     assert "scheduler stopped" in output
