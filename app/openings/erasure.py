@@ -353,13 +353,18 @@ def compact_database(tables: tuple[str, ...] = TOUCHED_TABLES) -> str:
         done, skipped = [], []
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("SET lock_timeout = '10s'")
-            for table in tables:
-                try:
-                    connection.exec_driver_sql(f"VACUUM (FULL) {table}")  # our own table names
-                except OperationalError:
-                    skipped.append(table)
-                else:
-                    done.append(table)
+            try:
+                for table in tables:
+                    try:
+                        connection.exec_driver_sql(f"VACUUM (FULL) {table}")  # our table names
+                    except OperationalError:
+                        skipped.append(table)
+                    else:
+                        done.append(table)
+            finally:
+                # A session setting outlives the checkout (the pool's reset is a ROLLBACK):
+                # whoever gets this connection next waits for locks as the server says.
+                connection.exec_driver_sql("RESET lock_timeout")
         if skipped:
             log.warning(
                 "erasure: tables busy, not rewritten: %s; run VACUUM FULL on them",

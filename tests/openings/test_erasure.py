@@ -32,6 +32,7 @@ from app.models import (
 from app.notify.dispatcher import dispatch_due
 from app.notify.transports import _message_text
 from app.openings.catalogue import candidate_counts
+from app.openings.erasure import compact_database
 from app.packets import store
 
 from ..conftest import csrf_from, sign_in
@@ -329,3 +330,19 @@ def test_an_erased_candidates_packet_is_gone_not_forever_preparing(app: Flask, d
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
         assert archive.namelist() == ["README.txt"]
         assert f"loop {loop_id}" not in archive.read("README.txt").decode()
+
+
+def test_compaction_leaves_its_lock_timeout_off_the_pooled_connection(app: Flask) -> None:
+    """VACUUM FULL waits at most 10 s for its lock; the next request served on the same
+    connection must wait for locks as the server's setting says, not give up after 10 s."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no lock timeout: there, compaction is a WAL checkpoint")
+    db.session.remove()
+    db.engine.dispose()  # an empty pool: the next checkout gets compaction's connection back
+    with db.engine.connect() as connection:
+        default = connection.exec_driver_sql("SHOW lock_timeout").scalar_one()
+        connection.invalidate()
+    assert compact_database(("reminders",)) == "postgresql: VACUUM FULL reminders"
+    assert db.engine.pool.checkedin() == 1
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == default
