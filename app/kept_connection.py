@@ -5,8 +5,8 @@ it back (the queue and its lock, a new proxy and its weak reference, the reset's
 events) was a sizeable part of the save's own work. A sync gunicorn worker runs one request at
 a time, so it keeps one connection for them instead. It still comes from the pool (its connect
 events ran, the pool counts it as checked out). It is closed for good when its engine is
-disposed, when it was invalidated (a dead server), and at exit. A thread that finds it in use
-by another takes a pooled one, as before; a forked child never uses its parent's.
+disposed, when a connection met a dead server, and at exit. A thread that finds it in use by
+another takes a pooled one, as before; a forked child never uses its parent's.
 """
 
 from __future__ import annotations
@@ -94,8 +94,9 @@ def take(engine: Engine) -> KeptConnection | None:
             if kept is None or not kept.is_current(engine):
                 if kept is not None:
                     kept.retire()
-                if not event.contains(engine, "engine_disposed", _on_engine_disposed):
-                    event.listen(engine, "engine_disposed", _on_engine_disposed)
+                for name, listener in _LISTENERS:
+                    if not event.contains(engine, name, listener):
+                        event.listen(engine, name, listener)
                 kept = _kept[engine] = KeptConnection(engine)
     return kept if kept.hold(engine) else None
 
@@ -123,6 +124,24 @@ def _on_engine_disposed(engine: Engine) -> None:
             return
         del _kept[engine]
     kept.retire()
+
+
+def _on_connection_lost(dbapi_connection, record, exception: BaseException | None) -> None:
+    # SQLAlchemy invalidates a connection with the error when a query met a dead server, and
+    # then replaces every pooled connection older than that at its next checkout. The kept
+    # one is never checked out again: retire it too (closed now, or when its holder gives it
+    # back), so that the next save needn't fail first. The event does not name its engine;
+    # a process has one (the app's), and retiring another engine's costs one new checkout.
+    if exception is None:
+        return  # invalidated on purpose (by us, or by a caller's own `invalidate()`)
+    with _kept_lock:
+        lost = list(_kept.values())
+        _kept.clear()
+    for kept in lost:
+        kept.retire()
+
+
+_LISTENERS = (("engine_disposed", _on_engine_disposed), ("invalidate", _on_connection_lost))
 
 
 @atexit.register

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from app.driver_sql import within, writing_transaction
 from app.extensions import db
@@ -119,3 +121,31 @@ def test_after_the_server_drops_its_connections_the_second_save_works(app, priya
         assert connection.rowcount(update, values) == 1
     db.session.expire_all()
     assert db.session.get(Scorecard, card_id).summary == "after the restart"
+
+
+def test_after_a_page_meets_the_dropped_server_the_next_save_works(app, priya_card) -> None:
+    """A PostgreSQL restart noticed first by an ordinary page's query: SQLAlchemy replaces the
+    pool's connections, and the connection kept for saves goes with them, so the
+    interviewer's next save is not the one that fails."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is a file: there is no server to drop the connections")
+    card_id = priya_card.id
+    update, values = _summary_update(priya_card, "saved at once")
+    db.session.commit()
+    with writing_transaction(db.engine):
+        pass  # this process now keeps a live connection for saves
+    db.engine.raw_connection().close()  # and the pool an idle one, for the page's query
+    outside_the_pool = create_engine(db.engine.url, poolclass=NullPool)
+    with outside_the_pool.connect() as admin:
+        admin.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    outside_the_pool.dispose()
+    with pytest.raises(OperationalError):
+        db.session.execute(select(User.id)).all()  # a page's query meets a dead connection
+    db.session.rollback()
+    with writing_transaction(db.engine) as connection:
+        assert connection.rowcount(update, values) == 1
+    db.session.expire_all()
+    assert db.session.get(Scorecard, card_id).summary == "saved at once"
