@@ -78,7 +78,8 @@ class KeptConnection:
 
 
 _kept: dict[Engine, KeptConnection] = {}  # emptied by disposes; the app's engine lives on
-_kept_lock = threading.Lock()
+# Reentrant: a checkout made under it can fire the invalidate event, whose listener takes it.
+_kept_lock = threading.RLock()
 # A forked child's copies of its parent's: referenced for good, so that SQLAlchemy's garbage
 # collection of the proxy never resets or closes them in the child.
 _inherited: list[KeptConnection] = []
@@ -155,7 +156,7 @@ def _close_all() -> None:
 
 def _after_fork_in_child() -> None:
     global _kept_lock
-    _kept_lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    _kept_lock = threading.RLock()  # another thread of the parent may have held it at the fork
     for kept in _kept.values():
         kept.forget_inherited()
         _inherited.append(kept)
