@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
+import time
 
 import pytest
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import DisconnectionError
 
 from app import kept_connection
 from app.driver_sql import writing_transaction
@@ -128,6 +131,43 @@ def test_an_invalidated_kept_connection_is_replaced(checkouts) -> None:
     kept_connection.give_back(db.engine, held)
     assert kept_connection.current(db.engine) is None
     assert rename_first_user("After") is not kept_dbapi
+    assert first_user_name() == "After"
+
+
+def test_a_checkout_that_finds_a_dead_connection_while_keeping_one_does_not_hang(
+    checkouts,
+) -> None:
+    """A checkout listener (or pool_pre_ping) that finds the connection dead invalidates it
+    with the error, and SQLAlchemy checks out another: this happens while the kept
+    connection is being taken, under the registry's lock, which the invalidate listener
+    takes too. Run in a forked child, so that a hang is killed and reported, not inherited
+    by the rest of the suite."""
+    rename_first_user("Before")
+    child = os.fork()
+    if child == 0:  # the child: report through the exit status only
+        status = 1
+        try:
+            db.engine.dispose(close=False)  # the parent's connections stay the parent's
+            refused = []
+
+            def found_dead_once(dbapi_connection, record, proxy) -> None:
+                if not refused:
+                    refused.append(dbapi_connection)
+                    raise DisconnectionError("the server went away")
+
+            event.listen(db.engine, "checkout", found_dead_once)
+            wrote_on = rename_first_user("After")
+            status = 0 if refused and wrote_on is not refused[0] else 2
+        finally:
+            os._exit(status)
+    deadline = time.monotonic() + 30
+    while (finished := os.waitpid(child, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if finished == (0, 0):
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pytest.fail("the write hung taking the kept connection")
+    assert os.waitstatus_to_exitcode(finished[1]) == 0
     assert first_user_name() == "After"
 
 
