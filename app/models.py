@@ -203,7 +203,9 @@ class Opening(db.Model):
     search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
 
     hiring_manager: Mapped[User] = relationship()
-    candidates: Mapped[list[Candidate]] = relationship(back_populates="opening")
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="opening", order_by="Candidate.id"
+    )
 
     @validates("title")
     def _fill_search_text(self, _key: str, value: str) -> str:
@@ -232,7 +234,7 @@ class Candidate(db.Model):
     search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
 
     opening: Mapped[Opening] = relationship(back_populates="candidates")
-    loops: Mapped[list[Loop]] = relationship(back_populates="candidate")
+    loops: Mapped[list[Loop]] = relationship(back_populates="candidate", order_by="Loop.id")
 
     @property
     def is_erased(self) -> bool:

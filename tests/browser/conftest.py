@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (a fixture the journeys share)
 from ..interviews.gunicorn_server import GunicornServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Page actions wait up to 10 s (the `page` fixture); assertions waited Playwright's default
+# 5 s, which a stall of the 2-core machine (gunicorn, Chromium and pytest on it) can exceed.
+expect.set_options(timeout=15_000)
 
 # Without these, Chromium keeps reaching for hosts this closed network refuses.
 CHROMIUM_ARGS = [

@@ -49,7 +49,7 @@ def test_manager_decides_and_downloads_the_packet(
 
     db.session.commit()
     # The waiting page keeps asking on its own and hands the file over once it is rendered.
-    with page.expect_download(timeout=20_000) as waited:
+    with page.expect_download(timeout=60_000) as waited:
         render_requested()
     assert waited.value.suggested_filename.startswith("debrief-packet-")
     assert Path(waited.value.path()).read_bytes().startswith(b"%PDF")

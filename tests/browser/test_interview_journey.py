@@ -159,9 +159,10 @@ def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
 
 @pytest.fixture
 def short_token_server(app, database_url, instance_dir) -> Iterator[str]:
-    """A second server whose form tokens live two seconds, so one can expire mid-test."""
+    """A second server whose form tokens live five seconds, so one can expire mid-test
+    (and signing in, from loading the form to posting it, fits well within that)."""
     server = GunicornServer(
-        database_url, instance_dir, workers=1, env={"LOOPKIT_WTF_CSRF_TIME_LIMIT": "2"}
+        database_url, instance_dir, workers=1, env={"LOOPKIT_WTF_CSRF_TIME_LIMIT": "5"}
     ).start()
     yield server.base_url
     server.stop()
@@ -176,7 +177,7 @@ def test_expired_form_token_is_renewed_and_the_save_goes_through(
     page.evaluate(
         "window.__oldToken = document.querySelector('#scorecard-form input[name=csrf_token]').value"
     )
-    page.wait_for_timeout(3000)  # the page's token is now older than the limit
+    page.wait_for_timeout(6500)  # the page's token is now older than the limit (whole seconds)
     page.locator("#notes-pitch").fill("Typed with a stale form token.")
     page.locator("#notes-experience").focus()
     expect_saved(page)

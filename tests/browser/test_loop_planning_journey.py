@@ -3,6 +3,8 @@ both, confirms, finds the debrief right after the last interview and downloads t
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import icalendar
 from playwright.sync_api import Page, expect
 
@@ -26,7 +28,16 @@ def add_interview(
     expect(page.get_by_text("Interview added.")).to_be_visible()
 
 
+def a_monday_next_june() -> date:
+    """A working day in summer time in both London and New York, always within the form's
+    range of dates (a year back to ten years ahead)."""
+    first = date(date.today().year + 1, 6, 1)
+    return first + timedelta(days=-first.weekday() % 7)
+
+
 def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Page, tmp_path):
+    day = a_monday_next_june()
+    shown = day.strftime("%a %d %b")  # as the page writes a day, e.g. "Mon 07 Jun"
     candidate = Candidate(
         opening=demo.opening,
         name="Sam Okoro",
@@ -47,7 +58,7 @@ def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Pa
         "Priya Raman (priya@example.com)",
         "45-minute staged interview (45 min)",
         "Backend engineer",
-        "2030-06-03T22:00",
+        f"{day}T22:00",
         [
             "API and interface design",
             "Data modelling and storage",
@@ -55,12 +66,12 @@ def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Pa
         ],
     )
     warnings = page.locator(".warnings")
-    expect(warnings).to_contain_text("Mon 03 Jun 17:00–17:45 candidate time (America/New_York)")
+    expect(warnings).to_contain_text(f"{shown} 17:00–17:45 candidate time (America/New_York)")
     expect(page.locator("tr[data-competency=architecture-tradeoffs]")).to_contain_text("No owner")
 
     # Fix the time: 15:00 London is 10:00 in New York.
     page.locator("#sessions details summary", has_text="Move this interview").first.click()
-    page.locator("#sessions input[type=datetime-local]").first.fill("2030-06-03T15:00")
+    page.locator("#sessions input[type=datetime-local]").first.fill(f"{day}T15:00")
     page.get_by_role("button", name="Move", exact=True).first.click()
     expect(page.locator(".warnings")).to_have_count(0)
 
@@ -69,7 +80,7 @@ def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Pa
         "Tomás Ortega (tomas@example.com)",
         "60-minute system design interview (60 min)",
         "System design",
-        "2030-06-03T17:00",
+        f"{day}T17:00",
         ["Architecture and trade-offs", "Reliability and failure modes"],
     )
     expect(page.locator("tr.uncovered")).to_have_count(0)
@@ -77,7 +88,7 @@ def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Pa
     page.get_by_role("button", name="Confirm loop").click()
     expect(page.get_by_text("Loop confirmed: invitations sent, debrief scheduled.")).to_be_visible()
     # Tomás's hour ends at 18:00 London; the debrief follows 30 minutes later.
-    expect(page.locator(".debrief-time")).to_contain_text("Mon 03 Jun 18:30–19:00")
+    expect(page.locator(".debrief-time")).to_contain_text(f"{shown} 18:30–19:00")
     expect(page.locator(".deliveries")).to_contain_text("Session invite")
 
     with page.expect_download() as download:
