@@ -354,20 +354,26 @@ def compact_database(tables: tuple[str, ...] = TOUCHED_TABLES) -> str:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("SET lock_timeout = '10s'")
             try:
-                for table in tables:
+                for index, table in enumerate(tables):
                     try:
                         connection.exec_driver_sql(f"VACUUM (FULL) {table}")  # our table names
-                    except OperationalError:
-                        skipped.append(table)
+                    except OperationalError as error:
+                        if error.connection_invalidated:  # the server went away: stop here
+                            skipped.extend(tables[index:])
+                            break
+                        skipped.append(table)  # its lock wait timed out
                     else:
                         done.append(table)
             finally:
                 # A session setting outlives the checkout (the pool's reset is a ROLLBACK):
-                # whoever gets this connection next waits for locks as the server says.
-                connection.exec_driver_sql("RESET lock_timeout")
+                # whoever gets this connection next waits for locks as the server says. A
+                # dropped connection took its settings with it, and takes no statement.
+                if not connection.invalidated:
+                    connection.exec_driver_sql("RESET lock_timeout")
         if skipped:
             log.warning(
-                "erasure: tables busy, not rewritten: %s; run VACUUM FULL on them",
+                "erasure: tables busy (or the server gone), not rewritten: %s; "
+                "run VACUUM FULL on them",
                 ", ".join(skipped),
             )
             return f"postgresql: VACUUM FULL {', '.join(done)}; busy, not yet: {', '.join(skipped)}"

@@ -6,13 +6,16 @@ from __future__ import annotations
 import email
 import io
 import shutil
+import threading
+import time
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.pool import NullPool
 
 from app.db_types import utcnow
 from app.debriefs.decisions import record_decision
@@ -346,3 +349,38 @@ def test_compaction_leaves_its_lock_timeout_off_the_pooled_connection(app: Flask
     assert db.engine.pool.checkedin() == 1
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == default
+
+
+def test_compaction_whose_server_connection_drops_names_the_tables_left(app: Flask) -> None:
+    """The erasure has committed by then: a compaction that loses its connection says which
+    tables it left for a VACUUM FULL by hand, and raises nothing."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to lose")
+    db.session.remove()
+    outside_the_pool = create_engine(db.engine.url, poolclass=NullPool)
+    said: list[str] = []
+
+    def compact() -> None:
+        with app.app_context():
+            said.append(compact_database(("reminders", "scorecards")))
+
+    with outside_the_pool.connect() as holder, outside_the_pool.connect() as admin:
+        holder.exec_driver_sql("LOCK TABLE reminders IN ACCESS SHARE MODE")  # VACUUM waits
+        compacting = threading.Thread(target=compact, daemon=True)
+        compacting.start()
+        waiting = None
+        for _ in range(200):
+            waiting = admin.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE starts_with(query, 'VACUUM') "
+                "AND wait_event_type = 'Lock'"
+            ).scalar()
+            admin.rollback()
+            if waiting is not None:
+                break
+            time.sleep(0.05)
+        assert waiting is not None, "the VACUUM never waited for the lock"
+        admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(waiting)})")
+        compacting.join(timeout=30)
+        holder.rollback()
+    outside_the_pool.dispose()
+    assert said == ["postgresql: VACUUM FULL ; busy, not yet: reminders, scorecards"]
