@@ -79,7 +79,9 @@ class KeptConnection:
 
 _kept: dict[Engine, KeptConnection] = {}  # emptied by disposes; the app's engine lives on
 # Reentrant: a checkout made under it can fire the invalidate event, whose listener takes it.
-_kept_lock = threading.RLock()
+# One factory for the lock of the process and of a forked child, so tests of either see both.
+_new_kept_lock = threading.RLock
+_kept_lock = _new_kept_lock()
 # A forked child's copies of its parent's: referenced for good, so that SQLAlchemy's garbage
 # collection of the proxy never resets or closes them in the child.
 _inherited: list[KeptConnection] = []
@@ -131,8 +133,9 @@ def _on_connection_lost(dbapi_connection, record, exception: BaseException | Non
     # SQLAlchemy invalidates a connection with the error when a query met a dead server, and
     # then replaces every pooled connection older than that at its next checkout. The kept
     # one is never checked out again: retire it too (closed now, or when its holder gives it
-    # back), so that the next save needn't fail first. The event does not name its engine;
-    # a process has one (the app's), and retiring another engine's costs one new checkout.
+    # back), so that the next save needn't fail first. A few other invalidations carry an
+    # error too (a broken rollback, an interrupted query), and the event does not name its
+    # engine (a process has one, the app's): a needless retirement costs one checkout.
     if exception is None:
         return  # invalidated on purpose (by us, or by a caller's own `invalidate()`)
     with _kept_lock:
@@ -156,7 +159,7 @@ def _close_all() -> None:
 
 def _after_fork_in_child() -> None:
     global _kept_lock
-    _kept_lock = threading.RLock()  # another thread of the parent may have held it at the fork
+    _kept_lock = _new_kept_lock()  # another thread of the parent may have held it at the fork
     for kept in _kept.values():
         kept.forget_inherited()
         _inherited.append(kept)
