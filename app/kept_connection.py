@@ -129,6 +129,16 @@ def _on_engine_disposed(engine: Engine) -> None:
     kept.retire()
 
 
+@atexit.register
+def _retire_all() -> None:
+    """Retire every kept connection of this process: at exit, and when a server went away."""
+    with _kept_lock:
+        kept = list(_kept.values())
+        _kept.clear()
+    for connection in kept:
+        connection.retire()
+
+
 def _on_connection_lost(dbapi_connection, record, exception: BaseException | None) -> None:
     # SQLAlchemy invalidates a connection with the error when a query met a dead server, and
     # then replaces every pooled connection older than that at its next checkout. The kept
@@ -138,23 +148,10 @@ def _on_connection_lost(dbapi_connection, record, exception: BaseException | Non
     # engine (a process has one, the app's): a needless retirement costs one checkout.
     if exception is None:
         return  # invalidated on purpose (by us, or by a caller's own `invalidate()`)
-    with _kept_lock:
-        lost = list(_kept.values())
-        _kept.clear()
-    for kept in lost:
-        kept.retire()
+    _retire_all()
 
 
 _LISTENERS = (("engine_disposed", _on_engine_disposed), ("invalidate", _on_connection_lost))
-
-
-@atexit.register
-def _close_all() -> None:
-    with _kept_lock:
-        kept = list(_kept.values())
-        _kept.clear()
-    for connection in kept:
-        connection.retire()
 
 
 def _after_fork_in_child() -> None:

@@ -187,7 +187,7 @@ def test_a_forked_child_writes_on_its_own_connection_and_leaves_the_parents_alon
             db.engine.dispose(close=False)
             wrote_on = rename_first_user("Child")
             gc.collect()
-            kept_connection._close_all()  # what the child's exit runs
+            kept_connection._retire_all()  # what the child's exit runs
             if offered is not None:
                 status = 2  # the parent's connection was still offered
             elif wrote_on is parent_dbapi:
