@@ -98,6 +98,14 @@ def test_values_written_into_a_statement_are_bound_as_given(app, priya_card) -> 
         assert connection.scalar(drafts, {}) == priya_card.id
 
 
+def end_every_other_backend(admin) -> None:
+    """What a PostgreSQL restart does to every connection but `admin`'s."""
+    admin.exec_driver_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+
+
 def test_after_the_server_drops_its_connections_the_second_save_works(app, priya_card) -> None:
     """A PostgreSQL restart kills every pooled connection: the save that meets the first dead
     one fails (the page keeps its text and retries), the retry gets a live one."""
@@ -110,10 +118,7 @@ def test_after_the_server_drops_its_connections_the_second_save_works(app, priya
     for connection in held:
         connection.close()  # three idle connections in the pool, each with a live backend
     with db.engine.connect() as admin:
-        admin.exec_driver_sql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        end_every_other_backend(admin)
     with pytest.raises(Exception) as dead, writing_transaction(db.engine) as connection:
         connection.rowcount(update, values)
     assert "terminating connection" in str(dead.value)
@@ -137,10 +142,7 @@ def test_after_a_page_meets_the_dropped_server_the_next_save_works(app, priya_ca
     db.engine.raw_connection().close()  # and the pool an idle one, for the page's query
     outside_the_pool = create_engine(db.engine.url, poolclass=NullPool)
     with outside_the_pool.connect() as admin:
-        admin.exec_driver_sql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        end_every_other_backend(admin)
     outside_the_pool.dispose()
     with pytest.raises(OperationalError):
         db.session.execute(select(User.id)).all()  # a page's query meets a dead connection
