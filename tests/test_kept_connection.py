@@ -7,6 +7,7 @@ import gc
 import os
 import signal
 import time
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import event, select, update
@@ -134,30 +135,15 @@ def test_an_invalidated_kept_connection_is_replaced(checkouts) -> None:
     assert first_user_name() == "After"
 
 
-def test_a_checkout_that_finds_a_dead_connection_while_keeping_one_does_not_hang(
-    checkouts,
-) -> None:
-    """A checkout listener (or pool_pre_ping) that finds the connection dead invalidates it
-    with the error, and SQLAlchemy checks out another: this happens while the kept
-    connection is being taken, under the registry's lock, which the invalidate listener
-    takes too. Run in a forked child, so that a hang is killed and reported, not inherited
-    by the rest of the suite."""
-    rename_first_user("Before")
+def exit_status_of_child(body: Callable[[], int], what_hung: str) -> int:
+    """Run `body` in a forked child and return the status it exits with (1: it raised). A
+    child that hangs is killed and the test fails, so the hang stays in the child and does
+    not hold a lock for the rest of the suite."""
     child = os.fork()
     if child == 0:  # the child: report through the exit status only
         status = 1
         try:
-            db.engine.dispose(close=False)  # the parent's connections stay the parent's
-            refused = []
-
-            def found_dead_once(dbapi_connection, record, proxy) -> None:
-                if not refused:
-                    refused.append(dbapi_connection)
-                    raise DisconnectionError("the server went away")
-
-            event.listen(db.engine, "checkout", found_dead_once)
-            wrote_on = rename_first_user("After")
-            status = 0 if refused and wrote_on is not refused[0] else 2
+            status = body()
         finally:
             os._exit(status)
     deadline = time.monotonic() + 30
@@ -166,8 +152,34 @@ def test_a_checkout_that_finds_a_dead_connection_while_keeping_one_does_not_hang
     if finished == (0, 0):
         os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-        pytest.fail("the write hung taking the kept connection")
-    assert os.waitstatus_to_exitcode(finished[1]) == 0
+        pytest.fail(f"{what_hung} hung")
+    return os.waitstatus_to_exitcode(finished[1])
+
+
+def test_a_checkout_that_finds_a_dead_connection_while_keeping_one_does_not_hang(
+    checkouts,
+) -> None:
+    """A checkout listener (or pool_pre_ping) that finds the connection dead invalidates it
+    with the error, and SQLAlchemy checks out another: this happens while the kept
+    connection is being taken, under the registry's lock, which the invalidate listener
+    takes too."""
+    rename_first_user("Before")
+
+    def write_after_a_dead_checkout() -> int:
+        db.engine.dispose(close=False)  # the parent's connections stay the parent's
+        refused = []
+
+        def found_dead_once(dbapi_connection, record, proxy) -> None:
+            if not refused:
+                refused.append(dbapi_connection)
+                raise DisconnectionError("the server went away")
+
+        event.listen(db.engine, "checkout", found_dead_once)
+        wrote_on = rename_first_user("After")
+        return 0 if refused and wrote_on is not refused[0] else 2
+
+    status = exit_status_of_child(write_after_a_dead_checkout, "the write taking the kept one")
+    assert status == 0
     assert first_user_name() == "After"
 
 
@@ -177,29 +189,24 @@ def test_a_forked_child_writes_on_its_own_connection_and_leaves_the_parents_alon
     parent_dbapi = rename_first_user("Parent, before the fork")
     parents = kept_connection.take(db.engine)
     kept_connection.give_back(db.engine, parents)
-    child = os.fork()
-    if child == 0:  # the child: report through the exit status only
-        status = 1
-        try:
-            offered = kept_connection.current(db.engine)
-            # What a forked process does first with SQLAlchemy: drop the inherited pool
-            # without closing its connections, which are the parent's.
-            db.engine.dispose(close=False)
-            wrote_on = rename_first_user("Child")
-            gc.collect()
-            kept_connection._retire_all()  # what the child's exit runs
-            if offered is not None:
-                status = 2  # the parent's connection was still offered
-            elif wrote_on is parent_dbapi:
-                status = 3
-            elif not parents.pooled.is_valid:
-                status = 4  # the child closed its copy of the parent's connection
-            else:
-                status = 0
-        finally:
-            os._exit(status)
-    _, status = os.waitpid(child, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+
+    def write_in_the_child() -> int:
+        offered = kept_connection.current(db.engine)
+        # What a forked process does first with SQLAlchemy: drop the inherited pool
+        # without closing its connections, which are the parent's.
+        db.engine.dispose(close=False)
+        wrote_on = rename_first_user("Child")
+        gc.collect()
+        kept_connection._retire_all()  # what the child's exit runs
+        if offered is not None:
+            return 2  # the parent's connection was still offered
+        if wrote_on is parent_dbapi:
+            return 3
+        if not parents.pooled.is_valid:
+            return 4  # the child closed its copy of the parent's connection
+        return 0
+
+    assert exit_status_of_child(write_in_the_child, "the child's write") == 0
     assert first_user_name() == "Child"
     assert rename_first_user("Parent, after the child") is parent_dbapi
     assert first_user_name() == "Parent, after the child"
