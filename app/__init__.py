@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -96,3 +97,7 @@ def _finish_config(app: Flask) -> None:
     if not app.config.get("MAILDIR"):
         app.config["MAILDIR"] = str(Path(app.instance_path) / "mail")
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    # Flask refuses session cookies signed longer ago than this: the longest a session lives.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        days=float(app.config["SESSION_REMEMBER_DAYS"])
+    )

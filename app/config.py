@@ -26,10 +26,10 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "loopkit_session"
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = False
-    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    # Sessions (app/auth/sessions.py): one unused this long ends, unless "keep me signed in"
+    # was chosen; every session ends this many days after sign-in.
+    SESSION_IDLE_HOURS = 12.0
+    SESSION_REMEMBER_DAYS = 30.0
 
     # werkzeug's strong default; tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)

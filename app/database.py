@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from flask import Flask, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Connection, Engine, event
 
-from .durable_sqlite import DurableCommitConnection
+from . import models  # noqa: F401  (registers the tables on the metadata)
 from .extensions import db, migrate
 
 # Whether the current unit of work will write. SQLite in WAL mode fails a transaction that
@@ -25,69 +24,49 @@ def will_write() -> None:
     _write_intent.set(True)
 
 
-def set_write_intent(writes: bool):
+def set_write_intent(writes: bool) -> Token[bool]:
     """Set how this context begins SQLite transactions; returns a token for `reset`."""
     return _write_intent.set(writes)
 
 
-def reset_write_intent(token) -> None:
+def reset_write_intent(token: Token[bool]) -> None:
     _write_intent.reset(token)
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Take over transaction control from the sqlite3 module (SQLAlchemy's pysqlite recipe).
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+    # SQLAlchemy's pysqlite recipe: the driver's own implicit BEGIN is off, ours is explicit.
     dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    if isinstance(dbapi_connection, DurableCommitConnection):
-        dbapi_connection.prepare()  # its commit flushes the WAL itself, after the lock
-    else:
-        # FULL: a committed save survives power loss too, not only an application crash.
-        cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    # Erased candidate data must not linger in free pages.
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
+    for pragma in (
+        "journal_mode=WAL",
+        # FULL: a commit is on disk before it returns, so an acknowledged save survives power
+        # loss too, not only a crash of the app.
+        "synchronous=FULL",
+        "foreign_keys=ON",
+        "busy_timeout=10000",
+        # Erased candidate data must not linger in free pages.
+        "secure_delete=ON",
+    ):
+        dbapi_connection.execute(f"PRAGMA {pragma}")
 
 
-@event.listens_for(Engine, "begin")
-def _sqlite_on_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        begin_on_driver(connection.connection.dbapi_connection, _write_intent.get())
+def _sqlite_on_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def begin_on_driver(driver, writing: bool, take_turn: bool = False) -> None:
-    """Begin a transaction on a DBAPI connection: on SQLite explicitly, with the write lock
-    taken up front when it will write (after waiting for a writing turn when `take_turn`: for
-    short transactions only, since others queue behind it); other drivers begin implicitly at
-    the first statement.
-
-    Straight to the driver: every transaction starts here, and the statement needs none of
-    SQLAlchemy's execution machinery (nor do statement counters want to see it)."""
-    if not isinstance(driver, sqlite3.Connection):
+def watch_sqlite(engine: Engine) -> None:
+    """Put the pragmas and explicit BEGIN on this engine (the app's), no other."""
+    if engine.dialect.name != "sqlite":
         return
-    if isinstance(driver, DurableCommitConnection):
-        if writing and take_turn:
-            driver.take_writing_turn()
-        driver.began(writing)
-    driver.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
+    for name, listener in (("connect", _sqlite_on_connect), ("begin", _sqlite_on_begin)):
+        if not event.contains(engine, name, listener):
+            event.listen(engine, name, listener)
 
 
 def init_app(app: Flask) -> None:
-    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite":
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {
-            **options.get("connect_args", {}),
-            "factory": DurableCommitConnection,
-        }
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
-    from . import models  # noqa: F401  (register the tables on the metadata)
+    with app.app_context():
+        watch_sqlite(db.engine)
 
     @app.before_request
     def _declare_write_intent() -> None:

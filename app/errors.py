@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 MESSAGES = {
     400: "The request could not be understood. Go back and try again.",
@@ -33,6 +33,8 @@ def wants_json() -> bool:
 
 
 def _render(status: int, message: str | None = None, **extra):
+    """The error page, or for a JSON client {error, status, code?}: `code` is what a page
+    script acts on (csrf: fetch a fresh token and resend; signed_out: sign in again)."""
     message = message or MESSAGES.get(status, "Something went wrong.")
     if wants_json():
         return jsonify(error=message, status=status, **extra), status
@@ -50,7 +52,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return _render(error.code or 500, error.description if error.code == 400 else None)
+        # A 400's description says what was wrong; a 403 says why only when we wrote one.
+        said = error.code == 400 or (
+            error.code == 403 and error.description != Forbidden.description
+        )
+        return _render(error.code or 500, error.description if said else None)
 
     @app.errorhandler(InternalServerError)
     def _server_error(error):

@@ -13,7 +13,6 @@ from zoneinfo import available_timezones
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto as _AUTO  # Flask-WTF's "no formdata given" marker
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
@@ -121,20 +120,31 @@ def json_formdata() -> ImmutableMultiDict:
     return ImmutableMultiDict(pairs)
 
 
+# A view that passes no formdata means "what this request posted".
+_FROM_REQUEST = object()
+
+
 class Form(FlaskForm):
     """Every form of the app. Flask-WTF reads a JSON body as form data and hands whatever it
     holds (numbers, objects, nested lists) to fields that expect text; here a JSON body must
     be an object of text. Uploaded files are ignored: no form takes one."""
 
-    class Meta(FlaskForm.Meta):
-        def wrap_formdata(self, form, formdata):
-            if formdata is _AUTO and request.method in ("POST", "PUT", "PATCH", "DELETE"):
-                if request.form:
-                    return request.form
-                if request.is_json:
-                    return json_formdata()
-                return None
-            return super().wrap_formdata(form, formdata)
+    def __init__(self, formdata: Any = _FROM_REQUEST, **kwargs: Any) -> None:
+        if formdata is _FROM_REQUEST:
+            formdata = _submitted_formdata()
+        super().__init__(formdata=formdata, **kwargs)
+
+
+def _submitted_formdata() -> Any:
+    """What a form reads when the view passes no formdata: the posted form, or a JSON object
+    of text; nothing on a GET (the form then shows its defaults or the object it edits)."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    if request.form:
+        return request.form
+    if request.is_json:
+        return json_formdata()
+    return None
 
 
 def init_app(app: Flask) -> None:

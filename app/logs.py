@@ -14,12 +14,11 @@ import time
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
-from flask_login import current_user
-
-from .auth.signed_in import CLAIMED_USER_KEY
 
 REQUEST_LOGGER = "loopkit.request"
 _HANDLER_MARK = "_loopkit_handler"
+# Set by whoever signs the request's user in (the user loader), so the log never loads one.
+USER_ID_KEY = "loopkit_user_id"
 # Load balancers poll these every few seconds; a line each would drown the rest.
 QUIET_ENDPOINTS = frozenset({"main.health", "static"})
 # Each open interview autosaves every few seconds. A save that went through is routine: its
@@ -110,7 +109,5 @@ def init_app(app: Flask) -> None:
 
 def _signed_in_user_id() -> str | None:
     """The user this request ran for, if it already knew: logging must not cost a query."""
-    if g.get("_login_user") is not None:
-        return current_user.get_id()
-    claimed = g.get(CLAIMED_USER_KEY)  # autosave checks the session's claim in its own SQL
-    return None if claimed is None else str(claimed)
+    user_id = g.get(USER_ID_KEY)
+    return None if user_id is None else str(user_id)

@@ -115,15 +115,11 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Every session remembers the epoch it signed in at; setting a password moves it on, so
-    # sessions signed in before (a stolen cookie, a forgotten laptop) end at their next request.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
-        self.session_epoch = (self.session_epoch or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -134,6 +130,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class SignedInSession(db.Model):
+    """One signed-in browser: the server's half of a session cookie (app/auth/sessions.py).
+
+    The cookie carries a random token; only its SHA-256 is stored. Deleting the row ends that
+    session wherever its cookie has been copied to."""
+
+    __tablename__ = "signed_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "Keep me signed in on this device": the cookie outlives the browser, no idle limit.
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LibraryVersion:

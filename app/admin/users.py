@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..auth.accounts import AccountError, create_user
+from ..auth.sessions import end_all_sessions
 from ..extensions import db
 from ..models import Role, User, record_audit
 
@@ -81,14 +82,15 @@ def change_role(actor: User, user: User, role: str) -> bool:
 
 
 def deactivate(actor: User, user: User) -> bool:
-    """Stop `user` signing in; their open sessions end with their next request (the user
-    loader only loads active users). False when already inactive."""
+    """Stop `user` signing in and end every session they have open; reactivating brings none
+    of them back. False when already inactive."""
     if user.id == actor.id:
         raise AccountError("You cannot deactivate your own account. Ask another admin.")
     if not user.active:
         return False
     _guard_last_admin(user, "deactivating them")
     user.active = False
+    end_all_sessions(user)
     db.session.flush()
     record_audit(actor, "user.deactivated", user)
     return True

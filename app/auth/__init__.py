@@ -6,13 +6,11 @@ import logging
 import re
 
 from flask import Flask, jsonify, redirect, request, url_for
-from sqlalchemy import select
 
 from ..errors import wants_json
-from ..extensions import db, login_manager
-from ..models import User
-from .session_cookie import SessionCookie
-from .signed_in import session_epoch, session_holds
+from ..extensions import login_manager
+from .cli import users_cli
+from .sessions import load_signed_in_user
 from .views import bp
 
 
@@ -38,28 +36,25 @@ def _redact_request_logs() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.session_interface = SessionCookie()
     _redact_request_logs()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        return db.session.execute(
-            select(User).where(session_holds(int(user_id), session_epoch()))
-        ).scalar_one_or_none()
+    login_manager.user_loader(load_signed_in_user)
 
     @login_manager.unauthorized_handler
     def _unauthorized():
-        # A JSON client (autosave) must get a 401 it can act on, never a redirect to a page.
+        # A JSON client (autosave) must get a 401 it can act on, never a redirect to a page:
+        # "signed_out" tells the page to keep the text and offer sign-in again.
         if wants_json():
-            return jsonify(error="Your sign-in has expired. Sign in again.", status=401), 401
+            return jsonify(
+                error="Your sign-in has expired. Sign in again; your text is kept here.",
+                status=401,
+                code="signed_out",
+            ), 401
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     app.register_blueprint(bp)
-
-    from .cli import users_cli
-
     app.cli.add_command(users_cli)

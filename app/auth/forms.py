@@ -1,4 +1,4 @@
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..input import Form
@@ -16,6 +16,7 @@ class SignInForm(Form):
         validators=[DataRequired("Enter your password.")],
         render_kw={"autocomplete": "current-password"},
     )
+    remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 

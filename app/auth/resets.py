@@ -19,6 +19,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..models import PasswordResetLink, User, record_audit
 from .accounts import MIN_PASSWORD_LENGTH, AccountError
+from .sessions import end_all_sessions
 
 
 def token_hash(token: str) -> str:
@@ -26,7 +27,8 @@ def token_hash(token: str) -> str:
 
 
 def issue_reset_link(actor: User, user: User, now: datetime | None = None) -> tuple[str, datetime]:
-    """A fresh token for `user` and when it expires. Flushes; the caller commits."""
+    """A fresh token for `user` and when it expires. Flushes; the caller commits. Open sessions
+    go on until the password is set with it (an interviewer mid-call is not cut off)."""
     now = now or utcnow()
     expires_at = now + timedelta(hours=float(current_app.config["PASSWORD_RESET_HOURS"]))
     db.session.execute(
@@ -86,6 +88,7 @@ def set_password_with_link(hashed: str, password: str, now: datetime | None = No
         return None
     user = link.user
     user.set_password(password)
+    end_all_sessions(user)  # every browser signed in with the old password
     db.session.flush()
     record_audit(user, "user.password_set", user)
     return user

@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..db_types import utcnow
@@ -22,7 +22,7 @@ from . import throttle
 from .accounts import AccountError, authenticate
 from .forms import NewPasswordForm, SignInForm
 from .resets import set_password_with_link, token_hash, usable_link
-from .signed_in import sign_in
+from .sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -73,7 +73,7 @@ def login():
         user = authenticate(email, form.password.data)
         if user is not None:
             throttle.clear_account(email)
-            sign_in(user)
+            start_session(user, remember=bool(form.remember.data))
             db.session.commit()
             if request.is_json:
                 return jsonify(signed_in=True, name=user.name)
@@ -99,7 +99,8 @@ def csrf_token():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    end_session()
+    db.session.commit()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -141,7 +142,8 @@ def reset_password():
             db.session.commit()
             session.pop(RESET_SESSION_KEY, None)
             if current_user.is_authenticated:
-                logout_user()  # whoever was signed in here, the link was for someone else
+                end_session()  # whoever was signed in here, the link was for someone else
+                db.session.commit()
             flash("Your new password is set. Sign in with it.", "info")
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200

@@ -7,18 +7,15 @@ so nothing typed is ever dropped; conflicting ones come back with the server's t
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
-from ..auth.signed_in import SessionClaim, SignedInUser, session_holds
 from ..db_types import utcnow
-from ..driver_sql import DriverConnection
 from ..extensions import db
 from ..input import text_problem
 from ..models import (
@@ -27,7 +24,6 @@ from ..models import (
     LoopStatus,
     Scorecard,
     ScorecardStatus,
-    ScriptVersion,
     User,
     record_audit,
 )
@@ -46,17 +42,8 @@ STORED_COLUMNS = (
 )
 
 
-class ScorecardNotFound(LookupError):
-    pass
-
-
 class NotAllowed(PermissionError):
     pass
-
-
-class SignedOut(PermissionError):
-    """The session no longer holds: its account is gone or deactivated, or a password was set
-    since it signed in."""
 
 
 class ScorecardLocked(RuntimeError):
@@ -88,23 +75,11 @@ class SaveResult:
 
 
 def scorecard_form(scorecard: Scorecard) -> ScorecardForm:
+    """The form of the scorecard's script and focus (cached: script versions never change)."""
     session = scorecard.session
-    return _form(session.script_version_id, session.focus_competencies)
-
-
-def _form(
-    script_version_id: int, focus, connection: DriverConnection | None = None
-) -> ScorecardForm:
-    """The cached form of (script version, focus); the script is read only on a cache miss,
-    on `connection` when given (a save's own transaction), else the ORM session's."""
-
-    def read_script() -> dict:
-        if connection is None:
-            reading = db.session.connection()  # no autoflush: reading a script, not the session
-            return reading.execute(_SCRIPT_DEFINITION, {"id": script_version_id}).scalar_one()
-        return connection.scalar(_SCRIPT_DEFINITION, {"id": script_version_id})
-
-    return form_for(script_version_id, focus, read_script)
+    return form_for(
+        session.script_version_id, session.focus_competencies, lambda: session.script.definition
+    )
 
 
 def stored_values(scorecard: Scorecard) -> dict[str, Any]:
@@ -117,91 +92,17 @@ def current_values(scorecard: Scorecard) -> dict[str, Any]:
     return {path: read_value(stored, path) for path in scorecard_form(scorecard).specs}
 
 
-@dataclass(frozen=True)
-class DraftForSave:
-    """What a save reads of a scorecard and its session: plain values, no ORM object.
-
-    Autosave is the hottest write of the app; reading these columns with one statement run
-    on the driver (`app/driver_sql.py`) keeps a save cheap. It carries the attributes the
-    `scorecard.edit` rule looks at, and the user saving as the same statement found them
-    (None: their session no longer holds)."""
-
-    id: int
-    interviewer_id: int
-    status: str
-    retired_at: datetime | None
-    version: int
-    updated_at: datetime
-    field_versions: dict[str, int] | None
-    values: dict[str, Any]
-    script_version_id: int
-    focus_competencies: tuple[str, ...]
-    editor: SignedInUser | None
-
-    @property
-    def is_submitted(self) -> bool:
-        return self.status == ScorecardStatus.SUBMITTED
-
-
-_scorecards = Scorecard.__table__
-_sessions = InterviewSession.__table__
-_users = User.__table__
-# The role of the user saving, while their session still holds: read by the same statement.
-_EDITOR_ROLE = (
-    select(_users.c.role)
-    .where(session_holds(bindparam("user_id"), bindparam("session_epoch")))
-    .scalar_subquery()
-    .label("editor_role")
-)
-_READ_FOR_SAVE = (
-    select(
-        _scorecards.c.id,
-        _scorecards.c.interviewer_id,
-        _scorecards.c.status,
-        _scorecards.c.retired_at,
-        _scorecards.c.version,
-        _scorecards.c.updated_at,
-        _scorecards.c.field_versions,
-        *(_scorecards.c[column] for column in STORED_COLUMNS),
-        _sessions.c.script_version_id,
-        _sessions.c.focus_competencies,
-        _EDITOR_ROLE,
-    )
-    .join(_sessions, _sessions.c.id == _scorecards.c.session_id)
-    .where(_scorecards.c.id == bindparam("scorecard_id"))
-    .with_for_update(of=_scorecards)
-)
-_ACTIVE_ROLE = select(_EDITOR_ROLE)
-_SCRIPT_DEFINITION = select(ScriptVersion.__table__.c.definition).where(
-    ScriptVersion.__table__.c.id == bindparam("id")
-)
-
-
-def load_for_writing(
-    connection: DriverConnection, scorecard_id: int, claim: SessionClaim
-) -> DraftForSave:
-    """The scorecard's saved state, row-locked for this transaction, and the user saving it
-    (one statement; a second only when the scorecard does not exist)."""
-    who = {"user_id": claim.user_id, "session_epoch": claim.epoch}
-    row = connection.first(_READ_FOR_SAVE, {"scorecard_id": scorecard_id, **who})
-    if row is None:
-        if connection.scalar(_ACTIVE_ROLE, who) is None:
-            raise SignedOut(claim.user_id)  # a missing scorecard is nobody's business then
-        raise ScorecardNotFound(scorecard_id)
-    role = row["editor_role"]
-    return DraftForSave(
-        id=row["id"],
-        interviewer_id=row["interviewer_id"],
-        status=row["status"],
-        retired_at=row["retired_at"],
-        version=row["version"],
-        updated_at=row["updated_at"],
-        field_versions=row["field_versions"],
-        values={column: row[column] for column in STORED_COLUMNS},
-        script_version_id=row["script_version_id"],
-        focus_competencies=tuple(row["focus_competencies"] or ()),
-        editor=None if role is None else SignedInUser(claim.user_id, role),
-    )
+def scorecard_for_saving(scorecard_id: int) -> Scorecard | None:
+    """The scorecard with its session, locked for this transaction: on PostgreSQL by
+    FOR UPDATE, on SQLite by the write lock BEGIN IMMEDIATE took. Two saves of one scorecard
+    never interleave between reading the stored text and writing the merge."""
+    return db.session.execute(
+        select(Scorecard)
+        .options(joinedload(Scorecard.session, innerjoin=True))
+        .where(Scorecard.id == scorecard_id)
+        .with_for_update(of=Scorecard)
+        .execution_options(populate_existing=True)  # what the lock found, not an older read
+    ).scalar_one_or_none()
 
 
 def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
@@ -217,58 +118,18 @@ def clean_changes(form: ScorecardForm, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_changes(
-    connection: DriverConnection,
-    claim: SessionClaim,
-    scorecard_id: int,
-    base_version: int,
+    scorecard: Scorecard,
+    base_version: Any,
     raw_changes: dict[str, Any],
     now: datetime | None = None,
 ) -> SaveResult:
-    """Store the changes the claimed user made since `base_version`, inside the caller's
-    transaction on `connection` (the caller commits)."""
-    scorecard = load_for_writing(connection, scorecard_id, claim)
-    editor = scorecard.editor
-    if editor is None:
-        raise SignedOut(claim.user_id)
-    if not can(editor, "scorecard.edit", scorecard):
-        if scorecard.interviewer_id == editor.id and scorecard.is_submitted:
-            raise ScorecardLocked(scorecard_id)
-        raise NotAllowed(scorecard_id)
+    """Store the changes made since `base_version`, field by field: a field changed elsewhere
+    since then conflicts and is not stored; the rest are. The caller has checked that the user
+    may edit the scorecard, loaded it with `scorecard_for_saving`, and commits. Flushes."""
     if not isinstance(base_version, int) or not 1 <= base_version <= scorecard.version:
         raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
-    form = _form(scorecard.script_version_id, scorecard.focus_competencies, connection)
-    changes = clean_changes(form, raw_changes)
-    return _store(connection, scorecard, base_version, changes, now or utcnow())
-
-
-@functools.cache
-def _update_for(columns: frozenset[str]):
-    """UPDATE of these columns (the changed stored ones, the version, its time and the field
-    versions), guarded by the version read under the row lock; built once per set of columns,
-    so a save does not rebuild the statement."""
-    return (
-        update(_scorecards)
-        .where(
-            _scorecards.c.id == bindparam("scorecard_id"),
-            _scorecards.c.version == bindparam("read_version"),
-        )
-        .values(
-            {
-                _scorecards.c[column]: bindparam(f"new_{column}", type_=_scorecards.c[column].type)
-                for column in sorted(columns)
-            }
-        )
-    )
-
-
-def _store(
-    connection: DriverConnection,
-    scorecard: DraftForSave,
-    base_version: int,
-    changes: dict[str, Any],
-    now: datetime,
-) -> SaveResult:
-    values = scorecard.values
+    changes = clean_changes(scorecard_form(scorecard), raw_changes)
+    values = stored_values(scorecard)
     field_versions = scorecard.field_versions or {}
     conflicts, to_save = {}, {}
     for path, value in changes.items():
@@ -288,20 +149,12 @@ def _store(
         return SaveResult(scorecard.version, scorecard.updated_at, [], conflicts, updated)
 
     new_version = scorecard.version + 1
-    columns = write_values(values, to_save)
-    columns["field_versions"] = {**field_versions, **{path: new_version for path in to_save}}
-    columns["version"], columns["updated_at"] = new_version, now
-    matched = connection.rowcount(
-        _update_for(frozenset(columns)),
-        {
-            "scorecard_id": scorecard.id,
-            "read_version": scorecard.version,
-            **{f"new_{column}": value for column, value in columns.items()},
-        },
-    )
-    if matched != 1:  # the row lock makes this unreachable; refuse rather than guess
-        raise RuntimeError(f"scorecard {scorecard.id} changed during the save")
-    return SaveResult(new_version, now, sorted(to_save), conflicts, updated)
+    for column, value in write_values(values, to_save).items():
+        setattr(scorecard, column, value)
+    scorecard.field_versions = {**field_versions, **{path: new_version for path in to_save}}
+    scorecard.version, scorecard.updated_at = new_version, now or utcnow()
+    db.session.flush()
+    return SaveResult(new_version, scorecard.updated_at, sorted(to_save), conflicts, updated)
 
 
 def submission_errors(scorecard: Scorecard, min_evidence: int) -> dict[str, str]:

@@ -18,20 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can, require
-from ..auth.signed_in import SessionClaim, session_claim
-from ..driver_sql import within, writing_transaction
 from ..extensions import db
 from ..models import InterviewSession, Loop, Scorecard
 from .coverage import coverage_of
 from .scorecards import (
     InvalidSave,
     NotAllowed,
-    ScorecardLocked,
-    ScorecardNotFound,
-    SignedOut,
     amend_scorecard,
     current_values,
     save_changes,
+    scorecard_for_saving,
     scorecard_form,
     submit_scorecard,
 )
@@ -134,9 +130,9 @@ def interview(session_id: int):
 def save_interview(session_id: int):
     """The form without JavaScript: save everything typed, then submit if asked."""
     session = _session_or_404(session_id)
-    scorecard = session.scorecard
-    if scorecard is None:
+    if session.scorecard is None:
         abort(404)  # its draft was retired when the candidate's data was erased
+    scorecard = scorecard_for_saving(session.scorecard.id) or abort(404)
     require("scorecard.edit", scorecard)
     posted = _posted_values(scorecard)
     try:
@@ -144,13 +140,7 @@ def save_interview(session_id: int):
     except ValueError:
         base_version = scorecard.version
     try:
-        result = save_changes(
-            within(db.session.connection()),
-            SessionClaim(current_user.id, current_user.session_epoch),
-            scorecard.id,
-            base_version,
-            posted,
-        )
+        result = save_changes(scorecard, base_version, posted)
     except InvalidSave as invalid:
         db.session.rollback()
         return _render_interview(session, posted, 400, errors=invalid.errors)
@@ -172,14 +162,12 @@ def save_interview(session_id: int):
 
 
 @bp.post("/scorecards/<int:scorecard_id>/autosave")
+@login_required
 def autosave(scorecard_id: int):
     """JSON in, JSON out, never a redirect: {base_version, changes: {path: value}}.
 
-    Not `login_required`: loading the user's row would be the dearest part of a save. The
-    session's claim is checked by the statement that locks the scorecard instead."""
-    claim = session_claim()
-    if claim is None:
-        return current_app.login_manager.unauthorized()
+    One transaction: the locked read of the scorecard, the per-field merge, one commit. An
+    answer with a version means the save is on disk; anything else leaves it on the device."""
     limit = current_app.config["AUTOSAVE_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         return jsonify(
@@ -190,27 +178,20 @@ def autosave(scorecard_id: int):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
         return jsonify(error="Send {base_version, changes} as JSON.", status=400), 400
-    try:
-        # One short transaction on its own connection (BEGIN IMMEDIATE on SQLite: the write
-        # lock is held from the locking read to the commit, no longer).
-        with writing_transaction(db.engine) as connection:
-            result = save_changes(
-                connection, claim, scorecard_id, payload.get("base_version"), payload["changes"]
-            )
-    except SignedOut:
-        return current_app.login_manager.unauthorized()
-    except ScorecardNotFound:
-        return jsonify(error="This scorecard does not exist.", status=404), 404
-    except NotAllowed:
-        return jsonify(error="This scorecard is not yours to edit.", status=403), 403
-    except ScorecardLocked:
+    scorecard = scorecard_for_saving(scorecard_id) or abort(404)
+    if scorecard.is_submitted and scorecard.interviewer_id == current_user.id:
         return jsonify(
             error="This scorecard is submitted and read-only. Amend it to change it.",
             status=409,
             code="submitted",
         ), 409
+    require("scorecard.edit", scorecard)
+    try:
+        result = save_changes(scorecard, payload.get("base_version"), payload["changes"])
     except InvalidSave as invalid:
+        db.session.rollback()
         return jsonify(error="Some fields were not valid.", fields=invalid.errors, status=400), 400
+    db.session.commit()
     body = result.as_json()
     if result.conflicts:
         body["error"] = "Changed elsewhere since you started: choose which text to keep."

@@ -14,11 +14,16 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pytest
+
 from app.demo import DEMO_PASSWORD, DemoTeam
 from app.extensions import db
 
 from ..conftest import csrf_from
 from ..interviews.gunicorn_server import GunicornServer
+
+# Committed: gunicorn's workers read what the test set up.
+pytestmark = pytest.mark.committed
 
 # Which worker (pid) answered which request, on gunicorn's access log (merged into its output).
 ACCESS_LOG = ["--access-logfile", "-", "--access-logformat", "ACCESS %(p)s %(r)s %(s)s"]

@@ -1,22 +1,28 @@
-"""Browser journeys: Playwright driving Debian's Chromium (headless) against a live server."""
+"""Browser journeys: Playwright driving Debian's Chromium (headless) against a live server.
+
+The server is the test's own app, served on a loopback port by Werkzeug's threaded server in
+this process, on the test's own committed copy of the database (every journey is marked
+`committed`): starting one costs milliseconds, so each test gets its own."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
+from werkzeug.serving import make_server
 
 from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (a fixture the journeys share)
-from ..interviews.gunicorn_server import GunicornServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Page actions wait up to 10 s (the `page` fixture); assertions waited Playwright's default
-# 5 s, which a stall of the 2-core machine (gunicorn, Chromium and pytest on it) can exceed.
+# 5 s, which a stall of the 2-core machine (the server, Chromium and pytest on it) can exceed.
 expect.set_options(timeout=15_000)
 
 # Without these, Chromium keeps reaching for hosts this closed network refuses.
@@ -36,6 +42,7 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.committed)  # the server's threads read the data
 
 
 @pytest.fixture(scope="session")
@@ -54,20 +61,25 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def gunicorn_server(database_url: str, instance_dir: Path, _schema) -> Iterator[GunicornServer]:
-    """The production server (gunicorn, two workers) on the test database, once per run."""
-    server = GunicornServer(database_url, instance_dir, workers=2).start()
-    yield server
-    server.stop()
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app on a free loopback port, one thread per request, until the block ends."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: errors.py answers
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 @pytest.fixture
-def live_server(app: Flask, gunicorn_server: GunicornServer) -> str:
-    """The base URL of the app under gunicorn, serving what this test's `app` fixture set up.
-
-    The test's own app shares the database and the instance folder (mail, packets) with it."""
-    return gunicorn_server.base_url
+def live_server(app: Flask) -> Iterator[str]:
+    """The base URL of this test's app, serving what the test set up."""
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Scorecard
 
-from ..interviews.gunicorn_server import GunicornServer
+from .conftest import serving
 
 EVIDENCE = "Designed cursor pagination and explained why offsets break under concurrent writes."
 
@@ -158,14 +158,12 @@ def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
 
 
 @pytest.fixture
-def short_token_server(app, database_url, instance_dir) -> Iterator[str]:
-    """A second server whose form tokens live five seconds, so one can expire mid-test
-    (and signing in, from loading the form to posting it, fits well within that)."""
-    server = GunicornServer(
-        database_url, instance_dir, workers=1, env={"LOOPKIT_WTF_CSRF_TIME_LIMIT": "5"}
-    ).start()
-    yield server.base_url
-    server.stop()
+def short_token_server(app) -> Iterator[str]:
+    """A server whose form tokens live five seconds, so one can expire mid-test (and signing
+    in, from loading the form to posting it, fits well within that)."""
+    app.config["WTF_CSRF_TIME_LIMIT"] = 5
+    with serving(app) as base_url:
+        yield base_url
 
 
 def test_expired_form_token_is_renewed_and_the_save_goes_through(

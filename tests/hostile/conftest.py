@@ -1,11 +1,12 @@
 """The hostile-input harness: one app and one demo team per test function, a snapshot of every
 table, and a verdict on each response.
 
-Hypothesis settings: the "hostile-ci" profile (the default) runs 200 examples per endpoint,
-derandomized so CI is reproducible; LOOPKIT_HOSTILE_PROFILE=hostile-dev runs 25 for quick work.
+Hypothesis settings: the "hostile" profile (the default, what `make test` runs) draws 25
+examples per endpoint, derandomized so CI is reproducible; `make test-deep` sets
+LOOPKIT_HOSTILE_PROFILE=hostile-deep for 200.
 Each property test builds its app and data once (a fixture) and runs its examples inside the
 test body (`@given` on an inner function), so no function-scoped fixture is shared behind
-Hypothesis's back: state is reset per example by restoring the snapshot instead.
+Hypothesis's back: an example that changed something is undone instead (`HostileRun.reset`).
 
 How a 500 is caught: the app runs with PROPAGATE_EXCEPTIONS off, as in production, so errors.py
 answers (JSON for JSON endpoints) and that answer is checked too; every exception a request
@@ -22,30 +23,25 @@ import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from flask import Flask, got_request_exception
 from hypothesis import HealthCheck, settings
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
-from app.auth.signed_in import SessionClaim
-from app.database import reset_write_intent, set_write_intent
-from app.demo import DemoTeam, seed_demo
-from app.driver_sql import within
+from app.demo import DemoTeam
 from app.extensions import db
 from app.interviews.scorecards import save_changes, submit_scorecard
-from app.library.store import load_library
+from app.notify.outbox import queue_mail
 
 from ..auth.test_route_matrix import PRINCIPALS
-from ..conftest import IsolatedClient, _empty_all_tables, make_app, sign_in
+from ..conftest import TEST_CONNECTION, IsolatedClient, sign_in
 
 settings.register_profile(
-    "hostile-ci",
-    max_examples=200,
+    "hostile",
+    max_examples=25,
     deadline=None,
     derandomize=True,
     database=None,
@@ -54,8 +50,8 @@ settings.register_profile(
     # some deliberately large: neither is a problem with the test.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.register_profile("hostile-dev", settings.get_profile("hostile-ci"), max_examples=25)
-PROFILE = os.environ.get("LOOPKIT_HOSTILE_PROFILE", "hostile-ci")
+settings.register_profile("hostile-deep", settings.get_profile("hostile"), max_examples=200)
+PROFILE = os.environ.get("LOOPKIT_HOSTILE_PROFILE", "hostile")
 
 
 def hostile_settings():
@@ -146,12 +142,28 @@ def form_body(pairs: list[tuple[str, Any]]) -> bytes:
 
 
 class HostileRun:
-    def __init__(self, app: Flask, team: DemoTeam) -> None:
-        self.app, self.team = app, team
+    """Examples against one app and team. Each example that changed something is undone: by
+    rolling back to a savepoint taken after the baseline (on the test's rolled-back
+    connection), or on a committed database by restoring the baseline's rows."""
+
+    def __init__(self, app: Flask, team: DemoTeam, connection: Connection | None) -> None:
+        self.app, self.team, self.connection = app, team, connection
         self.exceptions: list[str] = []
         self._clients: dict[str, tuple[IsolatedClient, str]] = {}
         got_request_exception.connect(self._record, app)
+        for principal in PRINCIPALS:  # their sessions' rows belong to the baseline
+            self.client(principal)
+        self._example = None
+        self._rebase()
+
+    def _rebase(self) -> None:
+        """What is in the database now is where every example starts from."""
+        db.session.rollback()  # the session's savepoint ends first: ours is the one around it
+        if self._example is not None:
+            self._example.commit()  # the savepoint's content stays in the outer transaction
         self.baseline = snapshot()
+        if self.connection is not None:
+            self._example = self.connection.begin_nested()
 
     def _record(self, sender, exception, **extra) -> None:
         self.exceptions.append(
@@ -172,6 +184,8 @@ class HostileRun:
             assert sign_in(client, email).status_code == 302
         token = client.get("/auth/csrf-token").get_json()["csrf_token"]
         self._clients[principal] = (client, token)
+        if email and hasattr(self, "baseline"):
+            self._rebase()  # signed in again (after signing out): its new row is no change
         return client, token
 
     def end_example(self) -> None:
@@ -235,7 +249,12 @@ class HostileRun:
         return "accepted"
 
     def reset(self) -> None:
-        restore(self.baseline)
+        db.session.rollback()  # its savepoint first: ours is the one around it
+        if self._example is None:
+            restore(self.baseline)
+            return
+        self._example.rollback()
+        self._example = self.connection.begin_nested()
 
 
 def _outside(changed: list[str], allowed: list[str]) -> list[str]:
@@ -273,43 +292,22 @@ def prepare_team(team: DemoTeam) -> None:
         changes[f"rating.{key}.level"] = 3
         changes[f"rating.{key}.evidence"] = evidence
     tomas = team.users["tomas"]
-    save_changes(
-        within(db.session.connection()),
-        SessionClaim(tomas.id, tomas.session_epoch),
-        card.id,
-        1,
-        changes,
-    )
-    db.session.flush()
-    db.session.refresh(card)
+    save_changes(card, 1, changes)
     assert not submit_scorecard(tomas, card, 40)
-    from app.notify.outbox import queue_mail
-
     failed = queue_mail("scorecard_due", team.users["priya"], "hostile.failed", loop=loop)
     failed.status = "failed"
     db.session.commit()
 
 
 @pytest.fixture
-def hostile(_schema, database_url: str, instance_dir: Path) -> Iterator[HostileRun]:
-    app = make_app(database_url, instance_dir, PROPAGATE_EXCEPTIONS=False)
-    intent = set_write_intent(False)
-    with app.app_context():
-        report = load_library(app.config["RUBRICS_DIR"])
-        assert not report.problems
-        team = seed_demo(datetime.now(UTC))
-        db.session.commit()
-        prepare_team(team)
-        run = HostileRun(app, team)
-        try:
-            yield run
-        finally:
-            run.close()
-            reset_write_intent(intent)
-            db.session.remove()
-            _empty_all_tables()
-            db.session.remove()
-            db.engine.dispose()
+def hostile(request: pytest.FixtureRequest, app: Flask, demo: DemoTeam) -> Iterator[HostileRun]:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: errors.py answers
+    prepare_team(demo)
+    run = HostileRun(app, demo, request.node.stash.get(TEST_CONNECTION, None))
+    try:
+        yield run
+    finally:
+        run.close()
 
 
 def json_text(value: Any) -> bytes:

@@ -65,6 +65,9 @@ class Endpoint:
     # What a refused one may still change, by design (a draft saved before submission failed).
     may_change_when_refused: Callable[[dict], tuple[str, ...]] = lambda body: ()
     signs_out: bool = False
+    # Its work reaches past the request's transaction (erasure compacts the database files on
+    # connections of its own): examples need committed data, on a database of their own.
+    committed: bool = False
     check: Callable[[Any, Any], None] | None = None  # extra assertions on (request, response)
     extra: dict = field(default_factory=dict)
 
@@ -324,8 +327,9 @@ ENDPOINTS: list[Endpoint] = [
         query=_next_query,
         success=frozenset({200, 302}),
         check=stays_on_site,
-        # A failed sign-in is counted (throttling); a good one clears the count.
-        may_change=lambda body: ("sign_in_throttles*",),
+        # A failed sign-in is counted (throttling); a good one clears the count and starts a
+        # session (ending this account's sessions past their lifetime).
+        may_change=lambda body: ("sign_in_throttles*", "signed_in_sessions*"),
         may_change_when_refused=lambda body: ("sign_in_throttles*",),
     ),
     # Without a live password link in the session there is nothing to set: 410 for everyone.
@@ -352,7 +356,12 @@ ENDPOINTS: list[Endpoint] = [
         ("admin.deactivate", "POST"),
         allowed=("admin",),
         url_args=_kwame,
-        may_change=lambda body: ("users.active", "audit_events+", "password_reset_links*"),
+        may_change=lambda body: (
+            "users.active",
+            "audit_events+",
+            "password_reset_links*",
+            "signed_in_sessions-",  # every session of the deactivated account ends
+        ),
     ),
     Endpoint(
         ("admin.reactivate", "POST"),
@@ -378,8 +387,17 @@ ENDPOINTS: list[Endpoint] = [
             "reason": st.sampled_from(["candidate_request", "no_longer_needed", "", "x"]),
         },
         may_change=lambda body: ("candidates.*", "audit_events+"),
+        committed=True,
     ),
-    Endpoint(("auth.logout", "POST"), allowed=SIGNED_IN, signs_out=True),
+    Endpoint(
+        ("auth.logout", "POST"),
+        allowed=SIGNED_IN,
+        signs_out=True,
+        # Signing out ends the session's row, and answers with the sign-in page (302), which
+        # the verdict counts as a refusal.
+        may_change=lambda body: ("signed_in_sessions-",),
+        may_change_when_refused=lambda body: ("signed_in_sessions-",),
+    ),
     Endpoint(
         ("interviews.save_interview", "POST"),
         allowed=("interviewer",),

@@ -6,12 +6,12 @@ import pytest
 
 from app.auth.permissions import require
 
-from ..conftest import make_app, sign_in
+from ..conftest import sign_in
 
 
 @pytest.fixture
-def app_with_probes(_schema, database_url, instance_dir, demo):
-    app = make_app(database_url, instance_dir, PROPAGATE_EXCEPTIONS=False)
+def app_with_probes(app, demo):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page answers
 
     @app.get("/probe/admin-only")
     def admin_only():

@@ -9,11 +9,10 @@ from app.extensions import db
 
 
 def test_models_and_migrations_agree(app) -> None:
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
-        differences = compare_metadata(context, db.metadata)
+    context = MigrationContext.configure(
+        db.session.connection(), opts={"compare_type": True, "render_as_batch": True}
+    )
+    differences = compare_metadata(context, db.metadata)
     assert differences == [], "run `flask db migrate` and review the new revision"
 
 

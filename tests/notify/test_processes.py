@@ -22,6 +22,9 @@ from app.notify.outbox import queue_mail
 from ..interviews.gunicorn_server import ROOT, server_environment
 from .conftest import Inbox, SmtpServer
 
+# Committed: the scheduler and dispatchers are processes of their own.
+pytestmark = pytest.mark.committed
+
 
 def flask_process(
     database_url: str, instance_dir: Path, smtp_port: int, *args: str, first_run: str = ""

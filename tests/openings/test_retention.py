@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Candidate, CandidateStatus, Loop
 from app.openings.erasure import erase_inactive
+
+# Committed: retention erases, and erasure compacts the database files on connections of its
+# own; the scheduler process reads the data too.
+pytestmark = pytest.mark.committed
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -367,6 +367,7 @@
           body: JSON.stringify({
             email: document.getElementById("sign-in-email").value,
             password: document.getElementById("sign-in-password").value,
+            remember: document.getElementById("sign-in-remember").checked,
           }),
         });
       }).then(function (response) {
