@@ -19,8 +19,11 @@ from app.demo import DemoTeam
 from app.extensions import db
 
 from ..conftest import make_app
+from .autosave_stream import Browser, Stream
 from .gunicorn_server import ROOT, GunicornServer, server_environment
-from .test_durability import Browser, Stream
+
+# Committed: the backup and the server run in processes of their own.
+pytestmark = pytest.mark.committed
 
 MIN_BEFORE = 20  # saves acknowledged before the backup starts
 MAX_WAIT_SECONDS = 10.0

@@ -1,180 +1,118 @@
-"""Durability: SIGKILL the real server (gunicorn) during a stream of autosaves; after a restart
-every save that had been answered 200 is in the database, and the server takes saves again."""
+"""Durability: an acknowledged save is on disk. A kill test cannot show that (SIGKILL keeps the
+OS page cache, so `synchronous=OFF` would pass it too); instead check the two things durability
+rests on: every connection the app uses commits through to disk, and the answer is sent only
+after the commit has returned."""
 
 from __future__ import annotations
 
-import http.client
-import http.cookiejar
-import json
-import threading
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask
+import pytest
+from flask import Flask, request_finished
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
-from app.demo import DEMO_PASSWORD, DemoTeam
+from app.database import reset_write_intent, set_write_intent
+from app.demo import seed_demo
 from app.extensions import db
-from app.models import Scorecard
+from app.library.store import load_library
 
-from .gunicorn_server import GunicornServer
+from ..conftest import make_app
+from .test_autosave import autosave, signed_in_client
 
-STREAM_SECONDS = 1.0  # stream at least this long before the kill...
-MIN_ACKNOWLEDGED = 30  # ...and until at least this many saves were answered 200
-MAX_WAIT_SECONDS = 8.0
-
-
-class Browser:
-    """A signed-in client with its own cookies, speaking JSON as the live interview page does."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
-        self.token = ""
-
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        headers = {"Accept": "application/json", "X-CSRFToken": self.token}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(  # noqa: S310  (always http://127.0.0.1)
-            self.base_url + path, data=data, headers=headers, method=method
-        )
-        with self.opener.open(request, timeout=10) as response:
-            return response.status, json.load(response)
-
-    def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> None:
-        status, body = self.request("GET", "/auth/csrf-token")
-        assert status == 200 and body["signed_in"] is False, body
-        self.token = body["csrf_token"]
-        status, body = self.request("POST", "/login", {"email": email, "password": password})
-        assert status == 200 and body["signed_in"] is True, body
-        self.refresh_token()
-
-    def refresh_token(self) -> None:
-        status, body = self.request("GET", "/auth/csrf-token")
-        assert status == 200 and body["signed_in"] is True, body
-        self.token = body["csrf_token"]
-
-    def autosave(self, card_id: int, base_version: int, changes: dict) -> tuple[int, dict]:
-        return self.request(
-            "POST",
-            f"/scorecards/{card_id}/autosave",
-            {"base_version": base_version, "changes": changes},
-        )
+# Its own app on a database copy on a real disk: the commits here are real.
+pytestmark = pytest.mark.committed
 
 
-def text_up_to(i: int) -> str:
-    return "\n".join(f"line {n}" for n in range(i + 1))
-
-
-@dataclass
-class Stream:
-    """Saves `line 0..i` into notes.experience, one save after the other, until stopped."""
-
-    browser: Browser
-    card_id: int
-    version: int
-    acknowledged: list[tuple[int, int]] = field(default_factory=list)  # (i, version)
-    unexpected: list[str] = field(default_factory=list)  # answers other than 200
-    ended_by: str = ""
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        i = 0
-        while not self.stop.is_set():
-            try:
-                status, body = self.browser.autosave(
-                    self.card_id, self.version, {"notes.experience": text_up_to(i)}
-                )
-            except urllib.error.HTTPError as error:  # an answer, but not 2xx
-                self.unexpected.append(f"save {i}: HTTP {error.code} {error.read()[:300]!r}")
-                self.ended_by = "an unexpected answer"
-                return
-            except (OSError, http.client.HTTPException) as error:  # the server went away
-                self.ended_by = f"{type(error).__name__}: {error}"
-                return
-            if status != 200 or body.get("conflicts"):
-                self.unexpected.append(f"save {i}: {status} {body}")
-                self.ended_by = "an unexpected answer"
-                return
-            self.acknowledged.append((i, body["version"]))
-            self.version = body["version"]
-            i += 1
-        self.ended_by = "stopped"
-
-
-def read_back(card_id: int) -> Scorecard:
-    db.session.expire_all()
-    card = db.session.get(Scorecard, card_id)
-    db.session.commit()  # hold no lock (SQLite: the test's transactions begin IMMEDIATE)
-    return card
-
-
-def test_every_acknowledged_save_survives_sigkill_and_restart(
-    app: Flask, demo: DemoTeam, database_url: str, tmp_path: Path
-) -> None:
-    card = demo.opening.candidates[0].loops[0].sessions[0].scorecard
-    card_id, start_version = card.id, card.version
-    assert card.interviewer.email == "priya@example.com"
-    db.session.commit()  # release SQLite's write lock before another process writes
-
-    first = GunicornServer(database_url, tmp_path / "instance", workers=2).start()
-    second = None
+@contextmanager
+def read_only() -> Iterator[None]:
+    token = set_write_intent(False)
     try:
-        browser = Browser(first.base_url)
-        browser.sign_in("priya@example.com")
-        stream = Stream(browser, card_id, start_version)
-        thread = threading.Thread(target=stream.run, name="autosave-stream", daemon=True)
-        started = time.monotonic()
-        thread.start()
-        while time.monotonic() - started < MAX_WAIT_SECONDS and thread.is_alive():
-            elapsed = time.monotonic() - started
-            if elapsed >= STREAM_SECONDS and len(stream.acknowledged) >= MIN_ACKNOWLEDGED:
-                break
-            time.sleep(0.01)
-        assert thread.is_alive(), (
-            f"the stream ended before the kill ({stream.ended_by}): {stream.unexpected}\n"
-            f"{first.output()}"
-        )
-        first.kill_hard()  # mid-stream: a save is usually in flight right now
-        thread.join(timeout=15)
-        assert not thread.is_alive(), "the stream did not notice the server was gone"
-        stream.stop.set()
-        assert stream.unexpected == [], stream.unexpected
-        acknowledged = list(stream.acknowledged)
-        assert len(acknowledged) >= MIN_ACKNOWLEDGED, (
-            f"only {len(acknowledged)} saves answered in {time.monotonic() - started:.1f} s"
-        )
-        last_line, last_version = acknowledged[-1]
-
-        second = GunicornServer(database_url, tmp_path / "instance", workers=2).start()
-
-        stored = read_back(card_id)
-        lines = set(stored.stage_notes["experience"].split("\n"))
-        missing = [i for i, _ in acknowledged if f"line {i}" not in lines]
-        assert missing == [], (
-            f"{len(missing)} of {len(acknowledged)} acknowledged saves lost, e.g. {missing[:5]}"
-        )
-        assert stored.stage_notes["experience"].startswith(text_up_to(last_line))
-        assert stored.version >= last_version
-        # At most the one save in flight at the kill may have landed without its answer.
-        assert stored.version <= last_version + 1
-
-        # The restarted server takes saves again, with the same (still valid) session cookie.
-        browser.base_url = second.base_url
-        status, body = browser.autosave(
-            card_id, stored.version, {"notes.experience": "after the restart"}
-        )
-        assert status == 200 and body["version"] == stored.version + 1, body
-        again = read_back(card_id)
-        assert again.stage_notes["experience"] == "after the restart"
-        assert again.version == body["version"]
+        yield
     finally:
-        first.kill_hard()
-        if second is not None:
-            second.stop()
+        reset_write_intent(token)
+
+
+@pytest.fixture
+def durable_app(disk_database: str, tmp_path: Path) -> Flask:
+    app = make_app(disk_database, tmp_path / "instance")
+    with app.app_context():
+        report = load_library(app.config["RUBRICS_DIR"])
+        assert not report.problems, report.problems
+        team = seed_demo(datetime.now(UTC))
+        card = team.opening.candidates[0].loops[0].sessions[0].scorecard
+        assert card.interviewer.email == "priya@example.com" and card.submitted_at is None
+        app.config["TEST_PRIYA_CARD"] = (card.id, card.version)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_every_connection_of_the_app_commits_through_to_disk(durable_app: Flask) -> None:
+    # Read-only transactions, so that three can be open at once.
+    with durable_app.app_context(), read_only():
+        connections = [db.engine.connect() for _ in range(3)]  # fresh ones, not one reused
+        try:
+            for connection in connections:
+                if db.engine.dialect.name == "sqlite":
+                    # 2 is FULL: the WAL is fsynced at every commit, before COMMIT returns.
+                    assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+                    assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                    assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                    assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+                else:
+                    assert connection.execute(text("SHOW synchronous_commit")).scalar() == "on"
+                    assert connection.execute(text("SHOW fsync")).scalar() == "on"
+        finally:
+            for connection in connections:
+                connection.close()
+
+
+def test_a_save_is_answered_only_after_its_commit_has_returned(
+    durable_app: Flask, disk_database: str
+) -> None:
+    card_id, version = durable_app.config["TEST_PRIYA_CARD"]
+    client, token = signed_in_client(durable_app, "priya@example.com")
+
+    events: list[str] = []
+
+    def before_statement(_conn, _cursor, statement, *_args) -> None:
+        events.append("statement " + statement.split(None, 1)[0].upper())
+
+    def committed(_session) -> None:
+        events.append("committed")
+
+    def answered(_sender, response, **_extra) -> None:
+        events.append(f"answered {response.status_code}")
+
+    with durable_app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before_statement)
+    event.listen(Session, "after_commit", committed)  # fires once the DBAPI commit returned
+    request_finished.connect(answered, durable_app)
+    try:
+        response = autosave(client, token, card_id, version, {"notes.pitch": "On disk first."})
+    finally:
+        event.remove(engine, "before_cursor_execute", before_statement)
+        event.remove(Session, "after_commit", committed)
+        request_finished.disconnect(answered, durable_app)
+
+    assert response.status_code == 200, response.get_json()
+    assert events.count("committed") == 1, events
+    assert events[-2:] == ["committed", "answered 200"], events
+    assert "statement UPDATE" in events[: events.index("committed")], events
+    if disk_database.startswith("sqlite"):
+        # Another connection, outside the app, reads it straight after the answer.
+        reader = sqlite3.connect(disk_database.removeprefix("sqlite:///"))
+        try:
+            (notes,) = reader.execute(
+                "SELECT stage_notes FROM scorecards WHERE id = ?", (card_id,)
+            ).fetchone()
+        finally:
+            reader.close()
+        assert "On disk first." in notes
