@@ -13,7 +13,7 @@ RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-co
 # What the test suite drives for real: Chromium, a PostgreSQL server, poppler's pdftotext.
 TEST_DEBS := $(RUN_DEBS) chromium postgresql poppler-utils
 
-.PHONY: run serve test test-sqlite test-postgres lint format lock install clean
+.PHONY: run serve test test-sqlite test-postgres test-deep lint format lock install clean
 .DEFAULT_GOAL := run
 
 $(STAMP): requirements.lock pyproject.toml
@@ -38,18 +38,31 @@ serve: $(STAMP)
 	@scripts/ensure-debian-packages.sh $(RUN_DEBS)
 	@scripts/run-local.sh serve
 
+# Browser journeys and PDF checks test pages, not the database: they run once, on SQLite.
+# Each xdist worker migrates its own database once (see tests/conftest.py).
+PYTEST := $(PY) -m pytest -n auto
+PG_ONLY := -m "not browser and not pdf"
+
 test: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
-	@echo "== SQLite =="
-	$(PY) -m pytest
-	@echo "== PostgreSQL =="
-	scripts/with-postgres.sh $(PY) -m pytest
+	@echo "== SQLite: everything =="
+	$(PYTEST) --durations=10
+	@echo "== PostgreSQL: all but the browser and PDF tests =="
+	scripts/with-postgres.sh $(PYTEST) $(PG_ONLY) --durations=10
 
 test-sqlite: $(STAMP) $(NODE_STAMP)
-	$(PY) -m pytest
+	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
+	$(PYTEST) --durations=10
 
-test-postgres: $(STAMP) $(NODE_STAMP)
-	scripts/with-postgres.sh $(PY) -m pytest
+test-postgres: $(STAMP)
+	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
+	scripts/with-postgres.sh $(PYTEST) $(PG_ONLY) --durations=10
+
+# 200 Hypothesis examples per hostile endpoint instead of 25; CI does not run it.
+test-deep: $(STAMP) $(NODE_STAMP)
+	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
+	LOOPKIT_HOSTILE_PROFILE=hostile-deep $(PYTEST) tests/hostile
+	LOOPKIT_HOSTILE_PROFILE=hostile-deep scripts/with-postgres.sh $(PYTEST) tests/hostile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

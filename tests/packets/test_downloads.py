@@ -23,6 +23,9 @@ from app.packets import outbox, store
 
 from .conftest import client_for, run_renderer, submit
 
+# Renders real PDFs: run once, on SQLite (see the Makefile).
+pytestmark = pytest.mark.pdf
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -155,6 +158,7 @@ def test_the_renderer_skips_packets_that_are_already_fresh(app, demo, priya_card
     assert report.rendered == [] and len(report.fresh) == 2
 
 
+@pytest.mark.committed  # the fresh interpreter reads what this test set up
 def test_the_web_process_never_imports_weasyprint(app, demo, priya_card, database_url) -> None:
     """A real download in a fresh interpreter, as a web worker would serve it."""
     submit(priya_card)

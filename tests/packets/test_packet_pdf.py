@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from app.db_types import utcnow
@@ -11,6 +12,9 @@ from app.extensions import db
 from app.models import Decision
 
 from .conftest import client_for, fill, outline_titles, pdf_text, run_renderer, squash, submit
+
+# Renders real PDFs: run once, on SQLite (see the Makefile).
+pytestmark = pytest.mark.pdf
 
 CHINESE = "候选人详细解释了数据库分片的权衡"
 ARABIC = "شرح المرشح تصميم قاعدة البيانات بوضوح"

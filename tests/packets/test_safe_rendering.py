@@ -13,6 +13,9 @@ from pypdf import PdfReader
 
 from .conftest import client_for, pdf_text, run_renderer, squash, submit
 
+# Renders real PDFs: run once, on SQLite (see the Makefile).
+pytestmark = pytest.mark.pdf
+
 PASSWD_MARK = "root:x:0:0"
 
 
