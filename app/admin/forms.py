@@ -58,6 +58,9 @@ class NewUserForm(Form):
     )
 
     def validate_email(self, field: EmailField) -> None:
+        # WTForms runs this even when an earlier validator refused the text (NUL and all).
+        if field.errors:
+            return
         if find_user_by_email(field.data) is not None:
             raise ValidationError(
                 f"{normalise_email(field.data)} already has an account: find it in the list "

@@ -52,7 +52,11 @@ def test_a_valid_candidate_is_added(demo, coordinator, url) -> None:
         select(Candidate).where(Candidate.email == "zoe.mueller@example.org")
     ).scalar_one()
     assert response.headers["Location"] == f"/candidates/{zoe.id}"
-    assert (zoe.name, zoe.time_zone, zoe.opening_id) == ("Zoë Müller", "Europe/Zurich", 1)
+    assert (zoe.name, zoe.time_zone, zoe.opening_id) == (
+        "Zoë Müller",
+        "Europe/Zurich",
+        demo.opening.id,
+    )
     assert (zoe.working_hours_start, zoe.working_hours_end) == (time(8, 30), time(16, 45))
     assert zoe.search_text == "zoë müller zoe.mueller@example.org"
     event = db.session.execute(
