@@ -7,8 +7,24 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from .admin import init_app as init_admin
+from .auth import init_app as init_auth
+from .debriefs import init_app as init_debriefs
+from .demo import init_app as init_demo
+from .erasure import init_app as init_erasure
+from .interviews import init_app as init_interviews
+from .library import init_app as init_library
+from .loops import init_app as init_loops
+from .main import init_app as init_main
+from .notify import init_app as init_notify
+from .openings import init_app as init_openings
+from .packets import init_app as init_packets
+from .scheduler import init_app as init_scheduler
+from .storage import backup, database
+from .web import errors, input, logs, security, timefmt
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,18 +46,6 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from . import backup, database, errors, input, logs, security, timefmt
-    from .admin import init_app as init_admin
-    from .auth import init_app as init_auth
-    from .debriefs import init_app as init_debriefs
-    from .interviews import init_app as init_interviews
-    from .library import init_app as init_library
-    from .loops import init_app as init_loops
-    from .main import init_app as init_main
-    from .notify import init_app as init_notify
-    from .openings import init_app as init_openings
-    from .packets import init_app as init_packets
-
     input.init_app(app)  # first: routes take their id converter when they are added
     logs.init_app(app)
     database.init_app(app)
@@ -57,11 +61,10 @@ def create_app(config: dict | None = None) -> Flask:
     init_notify(app)
     init_openings(app)
     init_packets(app)
+    init_erasure(app)
+    init_scheduler(app)
     init_main(app)
     errors.init_app(app)
-
-    from .demo import init_app as init_demo
-
     init_demo(app)
     return app
 
@@ -85,8 +88,6 @@ def _finish_config(app: Flask) -> None:
             f"(0 when there is none), not {proxies!r}"
         )
     if proxies:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         # The client's address, scheme (so HTTPS is known: HSTS, secure URLs) and host.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

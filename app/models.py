@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db_types import JSONType, UTCDateTime, utcnow
 from .extensions import db
+from .storage.types import JSONType, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):

@@ -37,10 +37,10 @@ from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.config import normalise_database_url
-from app.database import reset_write_intent, set_write_intent
 from app.demo import DEMO_PASSWORD, DemoTeam, seed_demo
 from app.extensions import db
 from app.library.store import load_library
+from app.storage.database import reset_write_intent, set_write_intent
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from app.logs import REQUEST_LOGGER, JsonFormatter, TextFormatter
+from app.web.logs import REQUEST_LOGGER, JsonFormatter, TextFormatter
 
 from .conftest import sign_in
 

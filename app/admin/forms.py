@@ -7,8 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.accounts import find_user_by_email, normalise_email
-from ..input import Form, PlainText, canonical_zone, known_zone, strip
 from ..models import Role
+from ..web.input import Form, PlainText, canonical_zone, known_zone, strip
 from .users import NewUser
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]

@@ -9,8 +9,8 @@ from ..auth.accounts import AccountError
 from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
 from ..extensions import db
-from ..input import time_zone_names
 from ..models import User
+from ..web.input import time_zone_names
 from . import audit
 from .forms import ROLE_HELP, NewUserForm, RoleForm
 from .users import add_user, change_role, deactivate, list_users, reactivate

@@ -7,8 +7,8 @@ import re
 
 from flask import Flask, jsonify, redirect, request, url_for
 
-from ..errors import wants_json
 from ..extensions import login_manager
+from ..web.errors import wants_json
 from .cli import users_cli
 from .sessions import load_signed_in_user
 from .views import bp

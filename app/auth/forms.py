@@ -1,7 +1,7 @@
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..input import Form
+from ..web.input import Form
 from .accounts import MIN_PASSWORD_LENGTH
 
 

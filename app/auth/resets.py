@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from ..db_types import utcnow
 from ..extensions import db
 from ..models import PasswordResetLink, User, record_audit
+from ..storage.types import utcnow
 from .accounts import MIN_PASSWORD_LENGTH, AccountError
 from .sessions import end_all_sessions
 

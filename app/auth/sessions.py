@@ -23,10 +23,10 @@ from flask import current_app, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
-from ..db_types import utcnow
 from ..extensions import db
-from ..logs import USER_ID_KEY
 from ..models import SignedInSession, User
+from ..storage.types import utcnow
+from ..web.logs import USER_ID_KEY
 
 TOKEN_KEY = "loopkit_session"  # noqa: S105  (the session key it sits under, not a secret)
 SEEN_KEY = "loopkit_seen_at"

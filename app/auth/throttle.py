@@ -22,10 +22,10 @@ from flask import current_app
 from sqlalchemy import case, delete, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from ..models import SignInThrottle
-from ..timefmt import zone
+from ..storage.types import UTCDateTime, utcnow
+from ..web.timefmt import zone
 from .accounts import normalise_email
 
 

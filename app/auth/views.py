@@ -16,8 +16,8 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from ..db_types import utcnow
 from ..extensions import db
+from ..storage.types import utcnow
 from . import throttle
 from .accounts import AccountError, authenticate
 from .forms import NewPasswordForm, SignInForm

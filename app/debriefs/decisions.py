@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..db_types import utcnow
+from blinker import Namespace
+
 from ..extensions import db
-from ..input import text_problem
 from ..models import (
     CandidateStatus,
     Decision,
@@ -16,6 +16,12 @@ from ..models import (
     record_audit,
 )
 from ..notify.outbox import debrief_attendees, queue_mail, sync_loop_reminders
+from ..storage.types import utcnow
+from ..web.input import text_problem
+
+# A hook for features above this one (the debrief packet): sent inside the transaction of the
+# change, with the loop as sender and `change` saying what happened.
+decision_changed = Namespace().signal("decision-changed")
 
 MIN_RATIONALE = 20
 MAX_RATIONALE = 20_000  # as much as a scorecard field
@@ -69,7 +75,7 @@ def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> No
             f"decided.d{debrief.id}.u{person.id}.{decision}.{debrief.decided_at:%Y%m%dT%H%M%S}",
             loop=loop,
         )
-    _request_packet(loop)
+    decision_changed.send(loop, change="decision recorded")
 
 
 def reopen_decision(loop: Loop, user: User, reason: str) -> None:
@@ -101,7 +107,7 @@ def reopen_decision(loop: Loop, user: User, reason: str) -> None:
     loop.candidate.status = CandidateStatus.ACTIVE
     db.session.flush()
     sync_loop_reminders(loop)
-    _request_packet(loop)
+    decision_changed.send(loop, change="decision reopened")
 
 
 def chase_scorecard(session: InterviewSession, user: User) -> None:
@@ -118,12 +124,3 @@ def chase_scorecard(session: InterviewSession, user: User) -> None:
         session=session,
     )
     record_audit(user, "scorecard.chased", card)
-
-
-def _request_packet(loop: Loop) -> None:
-    """Ask the renderer for a fresh packet (the packet package may not be installed yet)."""
-    try:
-        from ..packets import request_packet
-    except ImportError:
-        return
-    request_packet(loop)

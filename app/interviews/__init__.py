@@ -2,8 +2,8 @@
 
 from flask import Flask
 
+from .views import bp
+
 
 def init_app(app: Flask) -> None:
-    from .views import bp
-
     app.register_blueprint(bp)

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
-from ..db_types import utcnow
 from ..extensions import db
-from ..input import text_problem
 from ..models import (
     InterviewSession,
     Loop,
@@ -27,9 +26,18 @@ from ..models import (
     User,
     record_audit,
 )
+from ..notify.outbox import sync_loop_reminders
+from ..storage.types import utcnow
+from ..web.input import text_problem
 from .fields import FieldError, ScorecardForm, as_json_value, form_for, read_value, write_values
 
 MAX_AMEND_REASON = 2_000
+
+# Hooks for features above this one (the debrief packet): sent inside the transaction of the
+# change, with the scorecard as sender, so a receiver's writes commit or roll back with it.
+_signals = Namespace()
+scorecard_submitted = _signals.signal("scorecard-submitted")
+scorecard_amended = _signals.signal("scorecard-amended")
 
 STORED_COLUMNS = (
     "stage_notes",
@@ -197,11 +205,8 @@ def submit_scorecard(user: User, scorecard: Scorecard, min_evidence: int, now=No
     record_audit(user, "scorecard.submitted", scorecard, version=scorecard.version)
     db.session.flush()
     # Its nags are cancelled, and the hiring manager hears when the last one is in.
-    from ..notify.outbox import sync_loop_reminders
-    from ..packets import request_packet
-
     sync_loop_reminders(scorecard.session.loop)
-    request_packet(scorecard.session.loop, "scorecard submitted")  # the debrief packet, too
+    scorecard_submitted.send(scorecard)
     return {}
 
 
@@ -245,9 +250,7 @@ def amend_scorecard(
         after={k: as_json_value(v) for k, v in after.items()},
     )
     db.session.flush()
-    from ..packets import request_packet
-
-    request_packet(scorecard.session.loop, "scorecard amended")
+    scorecard_amended.send(scorecard)
     return {}
 
 

@@ -2,10 +2,10 @@
 
 from flask import Flask
 
+from .cli import rubrics_cli
+from .views import bp
+
 
 def init_app(app: Flask) -> None:
-    from .cli import rubrics_cli
-    from .views import bp
-
     app.register_blueprint(bp)
     app.cli.add_command(rubrics_cli)

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..input import Form, PlainText
+from ..web.input import Form, PlainText
 
 
 class MultiCheckboxField(SelectMultipleField):

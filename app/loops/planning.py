@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..db_types import utcnow
+from flask import current_app
+
 from ..extensions import db
+from ..library.store import latest_versions
 from ..models import (
     Candidate,
     Debrief,
@@ -20,6 +22,9 @@ from ..models import (
     User,
     record_audit,
 )
+from ..notify.calendar import debrief_invite, session_invite
+from ..notify.outbox import cancel_loop_mail, debrief_attendees, queue_mail, sync_loop_reminders
+from ..storage.types import utcnow
 
 DEBRIEF_MINUTES = 30
 
@@ -112,8 +117,6 @@ class NotesDecisionNeeded(PlanningError):
 
 def competency_names() -> dict[str, str]:
     """Competency key -> name across the library's newest rubric versions (one query)."""
-    from ..library.store import latest_versions
-
     return {
         competency["key"]: competency["name"]
         for rubric in latest_versions(RubricVersion)
@@ -146,11 +149,6 @@ def uncovered(loop: Loop) -> list[str]:
 
 
 def _mail_session(session: InterviewSession, kind: str, recipient: User) -> None:
-    from flask import current_app
-
-    from ..notify.calendar import session_invite
-    from ..notify.outbox import queue_mail
-
     method = "CANCEL" if kind == "session_cancel" else "REQUEST"
     ics = session_invite(
         session,
@@ -170,11 +168,6 @@ def _mail_session(session: InterviewSession, kind: str, recipient: User) -> None
 
 
 def _mail_debrief(loop: Loop, kind: str, recipients: list[User] | None = None) -> None:
-    from flask import current_app
-
-    from ..notify.calendar import debrief_invite
-    from ..notify.outbox import debrief_attendees, queue_mail
-
     debrief = loop.debrief
     attendees = debrief_attendees(loop)
     method = "CANCEL" if kind == "debrief_cancel" else "REQUEST"
@@ -197,8 +190,6 @@ def _mail_debrief(loop: Loop, kind: str, recipients: list[User] | None = None) -
 
 
 def _after_change(loop: Loop, moved_debrief: bool) -> None:
-    from ..notify.outbox import sync_loop_reminders
-
     db.session.flush()
     db.session.refresh(loop)
     if loop.status == LoopStatus.CONFIRMED and moved_debrief:
@@ -320,8 +311,6 @@ def confirm_loop(loop: Loop, actor: User, override_reason: str = "") -> Debrief:
 
 
 def cancel_loop(loop: Loop, actor: User) -> None:
-    from ..notify.outbox import cancel_loop_mail
-
     if loop.status == LoopStatus.CANCELLED:
         return
     was_confirmed = loop.status == LoopStatus.CONFIRMED

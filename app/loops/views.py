@@ -19,7 +19,6 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.permissions import can, require
-from ..db_types import utcnow
 from ..extensions import db
 from ..library.store import latest_versions
 from ..models import (
@@ -33,7 +32,8 @@ from ..models import (
 )
 from ..notify.calendar import debrief_invite, session_invite
 from ..notify.outbox import debrief_attendees, retry_by_hand
-from ..timefmt import viewer_zone
+from ..storage.types import utcnow
+from ..web.timefmt import viewer_zone
 from .checks import interviewer_clashes, local_datetime, schedule_warnings
 from .forms import ConfirmLoopForm, DebriefForm, MoveSessionForm, ReassignForm, SessionForm
 from .planning import (

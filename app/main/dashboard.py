@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..db_types import utcnow
 from ..extensions import db
 from ..models import (
     Candidate,
@@ -21,6 +20,7 @@ from ..models import (
     Scorecard,
     User,
 )
+from ..storage.types import utcnow
 
 UPCOMING_LIMIT = 20
 

@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from ..auth.permissions import require
-from ..db_types import utcnow
 from ..extensions import db
 from ..interviews.scorecards import due_state, owed_scorecards
+from ..storage.types import utcnow
 from .dashboard import loops_i_am_planning, loops_waiting_for_feedback, upcoming_sessions
 
 bp = Blueprint("main", __name__)

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from ..db_types import utcnow
 from ..models import Debrief, InterviewSession, User
-from ..timefmt import zone
+from ..storage.types import utcnow
+from ..web.timefmt import zone
 
 PRODID = "-//Loopkit//Hiring loops//EN"
 

@@ -22,9 +22,9 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from ..db_types import utcnow
 from ..extensions import db
 from ..models import InterviewSession, Loop, Reminder, ReminderStatus
+from ..storage.types import utcnow
 from .messages import build_message
 from .transports import Transport, transport_from_config
 

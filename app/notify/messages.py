@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import render_template
 
 from ..models import Reminder
+from ..web.timefmt import local_time
 
 SUBJECTS = {
     "session_invite": "Interview: {candidate} on {when}",
@@ -47,8 +48,6 @@ def _when(reminder: Reminder):
 
 
 def build_message(reminder: Reminder, config) -> Message:
-    from ..timefmt import local_time
-
     recipient = reminder.recipient
     tz_name = recipient.time_zone if recipient else "UTC"
     base_url = config["BASE_URL"]

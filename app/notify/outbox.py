@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..db_types import utcnow
 from ..extensions import db
 from ..models import (
     Debrief,
@@ -22,6 +21,7 @@ from ..models import (
     ReminderStatus,
     User,
 )
+from ..storage.types import utcnow
 
 NAG_BEFORE_DEBRIEF = timedelta(minutes=30)
 MERGE_WINDOW = timedelta(minutes=15)

@@ -2,10 +2,8 @@
 
 from flask import Flask
 
+from .views import bp
+
 
 def init_app(app: Flask) -> None:
-    from .cli import candidates_cli
-    from .views import bp
-
     app.register_blueprint(bp)
-    app.cli.add_command(candidates_cli)

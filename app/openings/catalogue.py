@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import visible_candidates_filter, visible_openings_filter
 from ..extensions import db
-from ..input import controls_as_spaces
 from ..models import Candidate, Opening, User, record_audit, search_key
+from ..web.input import controls_as_spaces
 
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 200

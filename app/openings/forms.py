@@ -27,9 +27,9 @@ from wtforms.validators import (
 
 from ..auth.permissions import can
 from ..extensions import db
-from ..input import Form, PlainText, canonical_zone, known_zone, strip
 from ..library.store import latest_versions
 from ..models import Opening, Role, RubricVersion, ScriptVersion, User
+from ..web.input import Form, PlainText, canonical_zone, known_zone, strip
 from .catalogue import CandidateDetails, OpeningDetails
 
 MAX_DEBRIEF_DELAY = 240
@@ -264,40 +264,3 @@ class CandidateForm(Form):
 
 def candidate_form(candidate: Any = None) -> CandidateForm:
     return CandidateForm(obj=candidate)
-
-
-class EraseCandidateForm(Form):
-    """Erasure cannot be undone: the admin types the name as shown and says why (from a fixed
-    list, so the audit trail keeps no free text about the person)."""
-
-    confirm_name = StringField(
-        "Type the candidate's name to confirm",
-        validators=[DataRequired("Type the candidate's name exactly as shown above.")],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
-    reason = SelectField(
-        "Why is the data erased?",
-        validators=[DataRequired("Choose why the candidate's data is erased.")],
-        validate_choice=False,
-    )
-
-    def __init__(self, candidate: Any, *args, **kwargs) -> None:
-        from .erasure import REASONS
-
-        super().__init__(*args, **kwargs)
-        self.candidate = candidate
-        self.reason.choices = [("", "Choose a reason"), *REASONS.items()]
-
-    def validate_confirm_name(self, field: StringField) -> None:
-        from .erasure import name_matches
-
-        if not name_matches(self.candidate, field.data or ""):
-            raise ValidationError(
-                f"That is not the name shown: type {self.candidate.name} to erase this candidate."
-            )
-
-    def validate_reason(self, field: SelectField) -> None:
-        from .erasure import REASONS
-
-        if field.data and field.data not in REASONS:
-            raise ValidationError("Choose one of the reasons in the list.")

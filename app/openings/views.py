@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.permissions import can, require
 from ..extensions import db
-from ..input import time_zone_names
 from ..library.store import latest_versions
 from ..models import InterviewSession, Loop, RubricVersion, ScriptVersion
+from ..web.input import form_status, time_zone_names
 from .catalogue import (
     CatalogueError,
     candidate_counts,
@@ -23,8 +23,7 @@ from .catalogue import (
     update_candidate,
     update_opening,
 )
-from .erasure import erase_candidate, purge_after_commit
-from .forms import EraseCandidateForm, candidate_form, opening_form
+from .forms import candidate_form, opening_form
 
 bp = Blueprint("openings", __name__)
 
@@ -40,11 +39,6 @@ def _opening_or_404(opening_id: int):
 
 def _candidate_or_404(candidate_id: int):
     return get_candidate(candidate_id) or abort(404)
-
-
-def _status() -> int:
-    """A form shown again after a post has errors to fix."""
-    return 400 if request.method == "POST" else 200
 
 
 def _refuse(form, error: CatalogueError) -> None:
@@ -79,7 +73,7 @@ def new():
         db.session.commit()
         flash(f"Opening {opening.title} created. Add its first candidate below.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
-    return render_template("openings/form.html", form=form, opening=None), _status()
+    return render_template("openings/form.html", form=form, opening=None), form_status()
 
 
 @bp.get("/openings/<int:opening_id>")
@@ -117,7 +111,7 @@ def edit(opening_id: int):
         db.session.commit()
         flash("Opening saved." if changed else "Nothing changed.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
-    return render_template("openings/form.html", form=form, opening=opening), _status()
+    return render_template("openings/form.html", form=form, opening=opening), form_status()
 
 
 # ---- Candidates ----
@@ -155,7 +149,7 @@ def new_candidate(opening_id: int):
         opening=opening,
         candidate=None,
         time_zones=time_zone_names(),
-    ), _status()
+    ), form_status()
 
 
 @bp.get("/candidates/<int:candidate_id>")
@@ -203,31 +197,4 @@ def edit_candidate(candidate_id: int):
         opening=candidate.opening,
         candidate=candidate,
         time_zones=time_zone_names(),
-    ), _status()
-
-
-@bp.route("/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])
-@login_required
-def erase(candidate_id: int):
-    candidate = _candidate_or_404(candidate_id)
-    require("candidate.erase", candidate)
-    if candidate.is_erased:
-        flash("This candidate's personal data is already erased.", "info")
-        return redirect(url_for("openings.candidate", candidate_id=candidate.id))
-    form = EraseCandidateForm(candidate)
-    if form.validate_on_submit():
-        erased = erase_candidate(current_user, candidate, form.reason.data)
-        db.session.commit()
-        purge_after_commit([erased])
-        flash(
-            f"Personal data erased: the candidate now shows as {candidate.name}, and only "
-            "anonymous counts remain.",
-            "info",
-        )
-        return redirect(url_for("openings.candidate", candidate_id=candidate.id))
-    loop_count = db.session.execute(
-        select(func.count(Loop.id)).where(Loop.candidate_id == candidate.id)
-    ).scalar_one()
-    return render_template(
-        "candidates/erase.html", form=form, candidate=candidate, loop_count=loop_count
-    ), _status()
+    ), form_status()

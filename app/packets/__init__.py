@@ -1,8 +1,8 @@
 """The PDF debrief packet: rendered ahead of time off the request path, cached on disk by a hash
 of everything it shows, downloaded from the debrief page (or a whole opening as a zip).
 
-Call `request_packet(loop)` in the transaction of any change a packet shows (a scorecard
-submitted or amended, a decision made); the scheduler process renders it.
+A packet is requested in the transaction of any change it shows: this package connects to
+the scorecard and decision hooks of the features below it. The scheduler process renders it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,15 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from ..debriefs.decisions import decision_changed
+from ..extensions import db
+from ..interviews.scorecards import scorecard_amended, scorecard_submitted
+from ..models import Loop, LoopStatus, Scorecard
 from .outbox import request_packet
+from .renderer import render_requested
+from .views import bp
 
 __all__ = ["init_app", "request_packet"]
 
@@ -22,12 +29,6 @@ packets_cli = AppGroup("packets", help="The PDF debrief packets.")
 @click.option("--all", "everything", is_flag=True, help="Request every open loop's packet first.")
 def render_command(everything: bool) -> None:
     """Render every requested packet now (what the scheduler does each interval)."""
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..models import Loop, LoopStatus
-    from .renderer import render_requested
-
     if everything:
         for loop in db.session.execute(
             select(Loop).where(Loop.status != LoopStatus.CANCELLED)
@@ -47,8 +48,22 @@ def render_command(everything: bool) -> None:
     )
 
 
-def init_app(app: Flask) -> None:
-    from .views import bp
+def _on_scorecard_submitted(scorecard: Scorecard) -> None:
+    request_packet(scorecard.session.loop, "scorecard submitted")
 
+
+def _on_scorecard_amended(scorecard: Scorecard) -> None:
+    request_packet(scorecard.session.loop, "scorecard amended")
+
+
+def _on_decision_changed(loop: Loop, change: str) -> None:
+    request_packet(loop, change)
+
+
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(packets_cli)
+    # Connecting again (another app in the same process) is a no-op.
+    scorecard_submitted.connect(_on_scorecard_submitted)
+    scorecard_amended.connect(_on_scorecard_amended)
+    decision_changed.connect(_on_decision_changed)

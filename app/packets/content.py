@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from ..auth.permissions import can
 from ..debriefs.summary import Column, DebriefSummary, summarise
 from ..extensions import db
+from ..loops.planning import competency_names as load_names
 from ..models import Decision, Loop, Recommendation, RubricVersion, User
-from ..timefmt import zone
+from ..web.timefmt import zone
 
 FULL = "full"  # with private answers: the opening's hiring manager and admins
 PANEL = "panel"  # without them: the panel
@@ -45,8 +46,6 @@ def competency_names() -> dict[str, str]:
     """`app.loops.planning.competency_names()`, remembered per library state: rubric versions
     are immutable and only ever added, so the newest version id identifies the state (one
     index lookup instead of loading every rubric on each download)."""
-    from ..loops.planning import competency_names as load_names
-
     newest = db.session.execute(select(func.max(RubricVersion.id))).scalar()
     names = _names.get(newest)
     if names is None:

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from ..db_types import utcnow
 from ..extensions import db
 from ..models import Loop, PacketRequest
+from ..storage.types import utcnow
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app, render_template
+from sqlalchemy import select
 
-from ..database import reset_write_intent, set_write_intent
-from ..db_types import utcnow
 from ..debriefs.summary import load_loop
 from ..extensions import db
-from ..models import CandidateStatus
+from ..models import Candidate, CandidateStatus
+from ..storage.database import reset_write_intent, set_write_intent
+from ..storage.types import utcnow
 from . import outbox, store
 from .content import VARIANTS, competency_names, packet_data, packet_key, static_root
 
@@ -297,10 +298,6 @@ def render_loop(
 
 
 def _erased_meanwhile(candidate_id: int) -> bool:
-    from sqlalchemy import select
-
-    from ..models import Candidate
-
     with _intent(False):
         status = db.session.execute(
             select(Candidate.status).where(Candidate.id == candidate_id)

@@ -18,10 +18,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth.permissions import can, require
-from ..database import will_write
 from ..debriefs.summary import load_loop
 from ..extensions import db
 from ..models import CandidateStatus, Loop, LoopStatus, Opening, record_audit
+from ..storage.database import will_write
 from . import outbox, store
 from .content import competency_names, packet_data, packet_key, variant_for
 

@@ -50,7 +50,9 @@ def main(argv: list[str]) -> int:
     source = sys.stdin.buffer
     _lower_priority(memory_mb)
 
-    from app.pdf import render_pdf
+    # Here, not at the top: WeasyPrint (and Pango) load only once this process has lowered
+    # its priority and capped its memory, and never in a process that merely imports this.
+    from .pdf import render_pdf
 
     render_pdf("<p>warm-up</p>", static_root)  # load Pango and the fonts before the first packet
     out.write(b'{"ready": true}\n')

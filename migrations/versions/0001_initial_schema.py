@@ -8,7 +8,7 @@ Create Date: 2026-11-25 13:33:29.469321
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types
+import app.storage.types
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('source_path', sa.String(length=500), nullable=False),
     sa.Column('source_text', sa.Text(), nullable=False),
     sa.Column('definition', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('loaded_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('loaded_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rubric_versions')),
     sa.UniqueConstraint('key', 'content_hash', name=op.f('uq_rubric_versions_key')),
     sa.UniqueConstraint('key', 'version', name='uq_rubric_versions_key_version')
@@ -46,7 +46,7 @@ def upgrade():
     sa.Column('source_path', sa.String(length=500), nullable=False),
     sa.Column('source_text', sa.Text(), nullable=False),
     sa.Column('definition', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('loaded_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('loaded_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_script_versions')),
     sa.UniqueConstraint('key', 'content_hash', name=op.f('uq_script_versions_key')),
     sa.UniqueConstraint('key', 'version', name='uq_script_versions_key_version')
@@ -62,7 +62,7 @@ def upgrade():
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('time_zone', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('admin', 'hiring_manager', 'coordinator', 'interviewer')", name=op.f('ck_users_role_allowed')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -74,7 +74,7 @@ def upgrade():
     sa.Column('object_type', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=True),
     sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
     )
@@ -91,7 +91,7 @@ def upgrade():
     sa.Column('default_script_key', sa.String(length=80), nullable=True),
     sa.Column('default_rubric_key', sa.String(length=80), nullable=True),
     sa.Column('debrief_delay_minutes', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['hiring_manager_id'], ['users.id'], name=op.f('fk_openings_hiring_manager_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_openings'))
     )
@@ -107,8 +107,8 @@ def upgrade():
     sa.Column('working_hours_start', sa.Time(), nullable=False),
     sa.Column('working_hours_end', sa.Time(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_activity_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_activity_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('active', 'hired', 'not_hired', 'withdrawn', 'erased')", name=op.f('ck_candidates_status_allowed')),
     sa.ForeignKeyConstraint(['opening_id'], ['openings.id'], name=op.f('fk_candidates_opening_id_openings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_candidates'))
@@ -123,7 +123,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('coordinator_id', sa.Integer(), nullable=True),
     sa.Column('coverage_override_reason', sa.Text(), nullable=True),
-    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('planning', 'confirmed', 'decided', 'cancelled')", name=op.f('ck_loops_status_allowed')),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_loops_candidate_id_candidates')),
     sa.ForeignKeyConstraint(['coordinator_id'], ['users.id'], name=op.f('fk_loops_coordinator_id_users')),
@@ -137,14 +137,14 @@ def upgrade():
     op.create_table('debriefs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('loop_id', sa.Integer(), nullable=False),
-    sa.Column('starts_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('pinned', sa.Boolean(), nullable=False),
     sa.Column('invite_sequence', sa.Integer(), nullable=False),
     sa.Column('decision', sa.String(length=20), nullable=True),
     sa.Column('rationale', sa.Text(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', app.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', app.storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("decision IS NULL OR decision IN ('hire', 'no_hire')", name=op.f('ck_debriefs_decision_allowed')),
     sa.CheckConstraint('decision IS NULL OR (rationale IS NOT NULL AND decided_by_id IS NOT NULL)', name=op.f('ck_debriefs_decision_has_rationale')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_debriefs_decided_by_id_users')),
@@ -159,11 +159,11 @@ def upgrade():
     sa.Column('script_version_id', sa.Integer(), nullable=False),
     sa.Column('rubric_version_id', sa.Integer(), nullable=False),
     sa.Column('focus_competencies', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('starts_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('meeting_url', sa.String(length=500), nullable=False),
     sa.Column('invite_sequence', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_interview_sessions_ends_after_start')),
     sa.ForeignKeyConstraint(['interviewer_id'], ['users.id'], name=op.f('fk_interview_sessions_interviewer_id_users')),
     sa.ForeignKeyConstraint(['loop_id'], ['loops.id'], name=op.f('fk_interview_sessions_loop_id_loops')),
@@ -183,14 +183,14 @@ def upgrade():
     sa.Column('recipient_email', sa.String(length=254), nullable=False),
     sa.Column('loop_id', sa.Integer(), nullable=True),
     sa.Column('session_id', sa.Integer(), nullable=True),
-    sa.Column('due_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('lease_until', app.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', app.storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('sent_at', app.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', app.storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name=op.f('ck_reminders_status_allowed')),
     sa.ForeignKeyConstraint(['loop_id'], ['loops.id'], name=op.f('fk_reminders_loop_id_loops')),
     sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_reminders_recipient_id_users')),
@@ -215,9 +215,9 @@ def upgrade():
     sa.Column('field_answers', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('recommendation', sa.String(length=20), nullable=True),
     sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('clock_started_at', app.db_types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('submitted_at', app.db_types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', app.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('clock_started_at', app.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', app.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', app.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("recommendation IS NULL OR recommendation IN ('strong_no', 'no', 'yes', 'strong_yes')", name=op.f('ck_scorecards_recommendation_allowed')),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name=op.f('ck_scorecards_status_allowed')),
     sa.ForeignKeyConstraint(['interviewer_id'], ['users.id'], name=op.f('fk_scorecards_interviewer_id_users')),

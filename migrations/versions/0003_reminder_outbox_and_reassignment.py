@@ -7,7 +7,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-import app.db_types
+import app.storage.types
 
 revision = "0003"
 down_revision = "0002"
@@ -22,7 +22,7 @@ def upgrade():
         )
         batch_op.add_column(sa.Column("lease_token", sa.String(length=36), nullable=True))
         batch_op.add_column(
-            sa.Column("retry_at", app.db_types.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("retry_at", app.storage.types.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(batch_op.f("ix_reminders_slot"), ["slot"], unique=False)
     with op.batch_alter_table("reminders", schema=None) as batch_op:
@@ -30,14 +30,14 @@ def upgrade():
 
     with op.batch_alter_table("scorecards", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("retired_at", app.db_types.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("retired_at", app.storage.types.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.drop_constraint("uq_scorecards_session_id", type_="unique")
         batch_op.create_index(batch_op.f("ix_scorecards_session_id"), ["session_id"], unique=False)
 
     with op.batch_alter_table("loops", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("confirmed_at", app.db_types.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("confirmed_at", app.storage.types.UTCDateTime(timezone=True), nullable=True)
         )
 
 

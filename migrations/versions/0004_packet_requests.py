@@ -7,7 +7,7 @@ Revises: 0003
 import sqlalchemy as sa
 from alembic import op
 
-import app.db_types
+import app.storage.types
 
 revision = "0004"
 down_revision = "0003"
@@ -21,9 +21,9 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("loop_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=False),
-        sa.Column("requested_at", app.db_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("requested_at", app.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("lease_until", app.db_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", app.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lease_token", sa.String(length=36), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -7,7 +7,7 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-import app.db_types
+import app.storage.types
 
 revision = "0005"
 down_revision = "0004"
@@ -21,8 +21,8 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=80), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column("window_started_at", app.db_types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", app.db_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("window_started_at", app.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", app.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_throttles")),
         sa.UniqueConstraint("key", name=op.f("uq_sign_in_throttles_key")),
     )
@@ -39,9 +39,9 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("issued_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", app.db_types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", app.db_types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", app.db_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", app.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["issued_by_id"],
             ["users.id"],

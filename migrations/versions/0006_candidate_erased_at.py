@@ -7,7 +7,7 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
-import app.db_types
+import app.storage.types
 
 revision = "0006"
 # 0005 is written in parallel on another branch; whoever merges re-chains this one after it.
@@ -20,7 +20,7 @@ def upgrade():
     # A nullable ADD COLUMN: no table rebuild, which foreign keys would refuse on SQLite.
     op.add_column(
         "candidates",
-        sa.Column("erased_at", app.db_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("erased_at", app.storage.types.UTCDateTime(timezone=True), nullable=True),
     )
 
 

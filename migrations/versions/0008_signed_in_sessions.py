@@ -7,7 +7,7 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from app.db_types import UTCDateTime
+from app.storage.types import UTCDateTime
 
 revision = "0008"
 down_revision = "0007"

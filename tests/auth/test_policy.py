@@ -14,11 +14,11 @@ import pytest
 
 from app.auth.accounts import create_user
 from app.auth.permissions import RULES, can
-from app.db_types import utcnow
 from app.demo import DemoTeam
 from app.extensions import db
 from app.loops.planning import add_session
 from app.models import Opening, Scorecard, ScorecardStatus
+from app.storage.types import utcnow
 
 ACTIONS = (
     "scorecard.view_content",

@@ -200,8 +200,8 @@ ROUTES = {
     ("openings.edit_candidate", "POST"): [case(LENA, only(*MANAGERS, ok=400))],
     # Erasing a candidate's personal data: admins alone. An empty confirmation comes back with
     # its errors and erases nothing.
-    ("openings.erase", "GET"): [case(LENA, only("admin"))],
-    ("openings.erase", "POST"): [case(LENA, only("admin", ok=400))],
+    ("erasure.erase", "GET"): [case(LENA, only("admin"))],
+    ("erasure.erase", "POST"): [case(LENA, only("admin", ok=400))],
     # The PDF packet: whoever may read the debrief (Priya is still judging); nothing is rendered
     # yet in the matrix, so those allowed get the 202 "preparing" page. The opening's zip: those
     # who decide (its hiring manager, admins).

@@ -240,7 +240,7 @@ def test_low_time_names_missing_competencies_and_overrun_is_visible(
 ) -> None:
     from datetime import timedelta
 
-    from app.db_types import utcnow
+    from app.storage.types import utcnow
 
     # The clock was started 36 minutes ago (of 45); the pitch stage ran a minute over.
     card = stored(priya_card.id)

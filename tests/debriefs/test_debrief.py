@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.accounts import create_user
-from app.db_types import utcnow
 from app.extensions import db
 from app.loops.planning import add_session
 from app.models import AuditEvent, Reminder
+from app.storage.types import utcnow
 
 from ..conftest import csrf_from, sign_in
 

@@ -377,7 +377,7 @@ ENDPOINTS: list[Endpoint] = [
         may_change=lambda body: ("password_reset_links*", "audit_events+"),
     ),
     Endpoint(
-        ("openings.erase", "POST"),
+        ("erasure.erase", "POST"),
         allowed=("admin",),
         url_args=lambda team: {"candidate_id": _candidate(team, "Arjun Mehta").id},
         fields=lambda team: {
@@ -654,5 +654,5 @@ NO_INPUT = {
     "admin.user",
     "auth.reset_link",
     "auth.reset_password",
-    "openings.erase",
+    "erasure.erase",
 }

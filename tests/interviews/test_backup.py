@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from app.db_types import utcnow
 from app.demo import DemoTeam
 from app.extensions import db
+from app.storage.types import utcnow
 
 from ..conftest import make_app
 from .autosave_stream import Browser, Stream

@@ -16,10 +16,10 @@ from flask import Flask, request_finished
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from app.database import reset_write_intent, set_write_intent
 from app.demo import seed_demo
 from app.extensions import db
 from app.library.store import load_library
+from app.storage.database import reset_write_intent, set_write_intent
 
 from ..conftest import make_app
 from .test_autosave import autosave, signed_in_client

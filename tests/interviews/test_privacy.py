@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.db_types import utcnow
 from app.extensions import db
+from app.storage.types import utcnow
 
 from ..conftest import sign_in
 from .test_submission import EVIDENCE

@@ -21,7 +21,7 @@ FAR_FUTURE_DAYS = 3650
 
 
 def later(days: int = FAR_FUTURE_DAYS):
-    from app.db_types import utcnow
+    from app.storage.types import utcnow
 
     return utcnow() + timedelta(days=days)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.db_types import utcnow
 from app.extensions import db
 from app.models import Reminder
 from app.notify.outbox import queue_mail
+from app.storage.types import utcnow
 
 from ..interviews.gunicorn_server import ROOT, server_environment
 from .conftest import Inbox, SmtpServer

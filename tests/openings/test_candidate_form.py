@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.demo import DemoTeam
 from app.extensions import db
-from app.input import CONTROL_MESSAGE
 from app.models import AuditEvent, Candidate
+from app.web.input import CONTROL_MESSAGE
 
 from .conftest import assert_refused, post_form
 

@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
-from app.db_types import utcnow
 from app.debriefs.decisions import record_decision
+from app.erasure.candidates import compact_database
 from app.extensions import db
 from app.interviews.scorecards import amend_scorecard
 from app.loops.planning import _mail_session
@@ -35,8 +35,8 @@ from app.models import (
 from app.notify.dispatcher import dispatch_due
 from app.notify.transports import _message_text
 from app.openings.catalogue import candidate_counts
-from app.openings.erasure import compact_database
 from app.packets import store
+from app.storage.types import utcnow
 
 from ..conftest import csrf_from, sign_in
 from ..packets.conftest import pdf_text, run_renderer, submit

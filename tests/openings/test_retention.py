@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from app.erasure.candidates import erase_inactive
 from app.extensions import db
 from app.models import AuditEvent, Candidate, CandidateStatus, Loop
-from app.openings.erasure import erase_inactive
 
 # Committed: retention erases, and erasure compacts the database files on connections of its
 # own; the scheduler process reads the data too.

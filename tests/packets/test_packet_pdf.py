@@ -7,9 +7,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from app.db_types import utcnow
 from app.extensions import db
 from app.models import Decision
+from app.storage.types import utcnow
 
 from .conftest import client_for, fill, outline_titles, pdf_text, run_renderer, squash, submit
 

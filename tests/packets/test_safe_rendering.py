@@ -115,7 +115,7 @@ def test_the_fetcher_refuses_even_markup_and_css_that_reach_weasyprint(app, cana
 
 @pytest.fixture
 def fetcher(app):
-    from app.pdf import StaticOnlyFetcher
+    from app.packets.pdf import StaticOnlyFetcher
 
     return StaticOnlyFetcher(app.static_folder)
 
@@ -134,14 +134,14 @@ def fetcher(app):
     ],
 )
 def test_the_fetcher_refuses_without_touching_the_url(fetcher, url) -> None:
-    from app.pdf import RefusedURL
+    from app.packets.pdf import RefusedURL
 
     with pytest.raises(RefusedURL):
         fetcher.fetch(url)
 
 
 def test_the_fetcher_refuses_loopback_http_without_a_request(fetcher, canary) -> None:
-    from app.pdf import RefusedURL
+    from app.packets.pdf import RefusedURL
 
     for url in (
         f"{canary.url}/",
@@ -154,7 +154,7 @@ def test_the_fetcher_refuses_loopback_http_without_a_request(fetcher, canary) ->
 
 
 def test_the_fetcher_serves_static_files_and_small_data_urls_only(app, fetcher, tmp_path) -> None:
-    from app.pdf import RefusedURL, StaticOnlyFetcher
+    from app.packets.pdf import RefusedURL, StaticOnlyFetcher
 
     static = Path(app.static_folder).resolve()
     css = fetcher.fetch((static / "css" / "packet.css").as_uri())

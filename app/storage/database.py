@@ -8,8 +8,7 @@ from contextvars import ContextVar, Token
 from flask import Flask, request
 from sqlalchemy import Connection, Engine, event
 
-from . import models  # noqa: F401  (registers the tables on the metadata)
-from .extensions import db, migrate
+from ..extensions import db, migrate
 
 # Whether the current unit of work will write. SQLite in WAL mode fails a transaction that
 # reads and then writes ("database is locked", whatever busy_timeout says) when another writer

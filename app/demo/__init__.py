@@ -10,12 +10,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from .auth.accounts import create_user
-from .extensions import db
-from .library.store import load_library
-from .loops.planning import add_session, schedule_debrief, start_loop
-from .models import Candidate, LoopStatus, Opening, RubricVersion, ScriptVersion, User
-from .timefmt import zone
+from ..auth.accounts import create_user
+from ..extensions import db
+from ..library.store import load_library
+from ..loops.planning import add_session, schedule_debrief, start_loop
+from ..models import Candidate, LoopStatus, Opening, RubricVersion, ScriptVersion, User
+from ..web.timefmt import zone
 
 DEMO_PASSWORD = "loopkit-demo"  # noqa: S105  (printed by `make run`; demo data only)
 

@@ -1,4 +1,4 @@
-"""The scheduler process: `flask scheduler run`.
+"""What `flask scheduler run` runs: one blocking APScheduler and its jobs.
 
 Never started by create_app(): every gunicorn worker and the reloader's parent would each run
 one and send every reminder several times. One blocking APScheduler with one idempotent
@@ -19,6 +19,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from ..erasure.candidates import erase_inactive
+from ..notify.dispatcher import dispatch_due
+from ..packets.renderer import lower_thread_priority, render_requested
+
 log = logging.getLogger(__name__)
 
 
@@ -27,8 +31,6 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
     stopping = threading.Event()
 
     def dispatch_job() -> None:
-        from .dispatcher import dispatch_due
-
         # Jobs run on pool threads: each run gets its own app context (and DB session).
         with app.app_context():
             try:
@@ -56,8 +58,6 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
     )
 
     def render_job() -> None:
-        from ..packets.renderer import lower_thread_priority, render_requested
-
         # PDF packets, off the request path: this thread (the "packets" executor's only one)
         # and the render worker run niced, one render at a time, WeasyPrint imported at the
         # first render (in the worker process, not at CLI start).
@@ -87,8 +87,6 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
     )
 
     def retention_job() -> None:
-        from ..openings.erasure import erase_inactive
-
         with app.app_context():
             months = int(app.config["RETENTION_MONTHS"])
             try:

@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .candidates import erase_inactive
+
 candidates_cli = AppGroup("candidates", help="Candidates: retention and erasure.")
 
 
@@ -27,8 +29,6 @@ candidates_cli = AppGroup("candidates", help="Candidates: retention and erasure.
 )
 def erase_inactive_command(months: int | None, now_text: str | None) -> None:
     """Erase the personal data of candidates without activity for N months."""
-    from .erasure import erase_inactive
-
     months = int(current_app.config["RETENTION_MONTHS"]) if months is None else months
     if months == 0:
         click.echo("Retention is off (0 months): nothing erased.")

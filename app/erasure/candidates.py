@@ -38,8 +38,8 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, or_, select, text
 from sqlalchemy.exc import OperationalError
 
-from ..db_types import utcnow
 from ..extensions import db
+from ..loops.planning import cancel_loop
 from ..models import (
     AuditEvent,
     Candidate,
@@ -56,6 +56,9 @@ from ..models import (
     User,
     record_audit,
 )
+from ..notify.transports import purge_maildir
+from ..packets import store
+from ..storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -172,8 +175,6 @@ def erase_candidate(
 ) -> Erased:
     """Erase the candidate's personal data in the database. Flushes; the caller commits, then
     calls `purge_after_commit` with what this returns."""
-    from ..loops.planning import cancel_loop
-
     if candidate.is_erased:
         raise ErasureError(f"Candidate {candidate.id} is already erased.")
     now = now or utcnow()
@@ -275,9 +276,6 @@ def erase_candidate(
 def purge_after_commit(erased: list[Erased]) -> PurgeReport:
     """After the erasure is committed: mail in flight, packets, Maildir, and the database files.
     Needs an app context; commits."""
-    from ..notify.transports import purge_maildir
-    from ..packets import store
-
     report = PurgeReport(candidates=[e.candidate_id for e in erased])
     if not erased:
         return report

@@ -147,6 +147,11 @@ def _submitted_formdata() -> Any:
     return None
 
 
+def form_status() -> int:
+    """The status of a form page: 400 when it is shown again after a post (errors to fix)."""
+    return 400 if request.method == "POST" else 200
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint: routes pick their converters up when they are added."""
     app.url_map.converters["int"] = RowIdConverter

@@ -1,0 +1,1 @@
+"""Storage: the database wiring (SQLite settings, write intent), column types, backups."""
