@@ -10,7 +10,7 @@ from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
 from ..extensions import db
 from ..models import User
-from ..web.input import time_zone_names
+from ..web.input import form_status, time_zone_names
 from . import audit
 from .forms import ROLE_HELP, NewUserForm, RoleForm
 from .users import add_user, change_role, deactivate, list_users, reactivate
@@ -73,7 +73,7 @@ def new_user():
             token, expires_at = issue_reset_link(current_user, user)
             db.session.commit()
             return _password_link_page(user, token, expires_at, created=True)
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "admin/new_user.html", form=form, time_zones=time_zone_names(), role_help=ROLE_HELP
     ), status

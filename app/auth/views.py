@@ -18,6 +18,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..extensions import db
 from ..storage.types import utcnow
+from ..web.input import form_status
 from . import throttle
 from .accounts import AccountError, authenticate
 from .forms import NewPasswordForm, SignInForm
@@ -83,7 +84,7 @@ def login():
         form.password.errors.append(
             "That email and password do not match an active account. Check both and try again."
         )
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     if request.is_json:
         messages = [error for field in form for error in field.errors]
         return jsonify(error=" ".join(messages) or "Sign-in failed.", status=status), status
@@ -146,5 +147,5 @@ def reset_password():
                 db.session.commit()
             flash("Your new password is set. Sign in with it.", "info")
             return redirect(url_for("auth.login"))
-    status = 400 if request.method == "POST" else 200
+    status = form_status()
     return render_template("auth/reset.html", form=form, user=link.user), status
