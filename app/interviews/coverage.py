@@ -8,6 +8,14 @@ from typing import Any
 
 from ..models import InterviewSession
 
+# What each state is called, here and on the live page (which gets them as JSON).
+COVERAGE_LABELS = {
+    "missing": "no rating or evidence yet",
+    "partial": "needs a level and evidence",
+    "done": "rated with evidence",
+    "not_assessed": "not assessed (reason given)",
+}
+
 
 @dataclass(frozen=True)
 class CompetencyCoverage:
@@ -21,12 +29,7 @@ class CompetencyCoverage:
 
     @property
     def label(self) -> str:
-        return {
-            "missing": "no rating or evidence yet",
-            "partial": "needs a level and evidence",
-            "done": "rated with evidence",
-            "not_assessed": "not assessed (reason given)",
-        }[self.state]
+        return COVERAGE_LABELS[self.state]
 
 
 def coverage_of(

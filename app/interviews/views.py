@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.permissions import can, require
 from ..extensions import db
 from ..models import InterviewSession, Loop, Scorecard
-from .coverage import coverage_of
+from .coverage import COVERAGE_LABELS, coverage_of
 from .scorecards import (
     InvalidSave,
     NotAllowed,
@@ -102,6 +102,7 @@ def _render_interview(session, values, status=200, errors=None, conflicts=None, 
             conflicts=conflicts or {},
             version=version or scorecard.version,
             coverage=coverage_of(session, values, current_app.config["MIN_EVIDENCE_CHARS"]),
+            coverage_labels=COVERAGE_LABELS,
             labels=field_labels(session),
             questions_stage=questions_stage(session.script.definition),
             can_see_private=can(current_user, "scorecard.view_private", scorecard),

@@ -85,6 +85,10 @@ def live_server(app: Flask) -> Iterator[str]:
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1100, "height": 800})
+    # An uncaught error in any of the test's pages (a module that failed to load, a typo in a
+    # handler) fails the journey, even where the assertions happen not to notice.
+    thrown: list[str] = []
+    context.on("weberror", lambda error: thrown.append(str(error.error)))
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -92,6 +96,7 @@ def page(browser, request):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert thrown == [], f"the page threw: {thrown}"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,0 +1,50 @@
+// A field changed in another tab or device while typed here: show both versions beside the
+// field and let the interviewer keep theirs, take the saved one, or merge the two.
+
+export function mergeTexts(mine, theirs) {
+  if (!theirs) return mine;
+  if (!mine) return theirs;
+  if (mine.indexOf(theirs) >= 0) return mine;
+  if (theirs.indexOf(mine) >= 0) return theirs;
+  return mine + "\n\n" + theirs;
+}
+
+function display(value) {
+  if (value === null || value === undefined || value === "") return "(empty)";
+  return String(value);
+}
+
+export function createConflictView({ form, fields, template, onResolve }) {
+  function anchorFor(path) {
+    const inputs = fields.inputsFor(path);
+    if (!inputs.length) return null;
+    const first = inputs[0];
+    return first.type === "radio" ? first.closest(".levels, .recommendation") : first.closest(".field");
+  }
+
+  function show(path, mine, theirs) {
+    const anchor = anchorFor(path);
+    if (!anchor) return;
+    const old = anchor.querySelector(".live-conflict");
+    if (old) old.remove();
+    const box = template.content.firstElementChild.cloneNode(true);
+    box.dataset.conflictFor = path;
+    box.querySelector(".conflict-mine").textContent = display(mine);
+    box.querySelector(".conflict-theirs").textContent = display(theirs);
+    if (typeof theirs !== "string") box.querySelector('[data-resolve="merge"]').hidden = true;
+    anchor.appendChild(box);
+  }
+
+  function remove(path) {
+    const box = form.querySelector('.live-conflict[data-conflict-for="' + path + '"]');
+    if (box) box.remove();
+  }
+
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-resolve]");
+    if (!button) return;
+    onResolve(button.closest(".live-conflict").dataset.conflictFor, button.dataset.resolve);
+  });
+
+  return { show, remove };
+}
