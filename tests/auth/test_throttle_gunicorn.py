@@ -88,19 +88,37 @@ def served_by(server: GunicornServer, marker: str, timeout: float = 10.0) -> str
     raise AssertionError(f"no access log line for {marker}:\n{server.output()}")
 
 
+def _half_request(server: GunicornServer) -> socket.socket:
+    """A connection that sends half a request: it holds the sync worker that accepted it
+    until it is closed."""
+    stall = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    stall.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    return stall
+
+
+def _probe(server: GunicornServer) -> str:
+    """Which worker answers a request now (the one not held, when one is)."""
+    marker = f"probe={uuid.uuid4().hex}"
+    with urllib.request.urlopen(f"{server.base_url}/health?{marker}", timeout=10):  # noqa: S310
+        pass
+    return served_by(server, marker)
+
+
 def hold_worker(server: GunicornServer, pid: str) -> socket.socket:
-    """Keep worker `pid` busy, so the next requests go to the other one: a connection that
-    sends half a request holds the sync worker that accepted it until it is closed. A probe
-    behind it shows which worker is still free (the half request is accepted first)."""
-    for _ in range(40):
-        stall = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        stall.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        marker = f"probe={uuid.uuid4().hex}"
-        with urllib.request.urlopen(f"{server.base_url}/health?{marker}", timeout=10):  # noqa: S310
-            pass
-        if served_by(server, marker) != pid:
+    """Keep worker `pid` busy, so the next requests go to the other one. Which worker accepts
+    a connection is the kernel's choice, often the same one many times over; when the first
+    half request lands on the other worker, `pid` is the only free one, so it takes a second
+    half request, and letting the first go frees the other."""
+    for _ in range(20):
+        stall = _half_request(server)
+        if _probe(server) != pid:
             return stall
-        stall.close()  # it held the other worker: let it go and try again
+        second = _half_request(server)
+        time.sleep(0.1)  # let `pid`, waiting in accept(), take it
+        stall.close()
+        if _probe(server) != pid:
+            return second
+        second.close()
     raise AssertionError(f"could not keep worker {pid} busy")
 
 
