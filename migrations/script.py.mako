@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import app.db_types
+import app.storage.types
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -33,14 +33,14 @@ def upgrade():
         op.f("ix_signed_in_sessions_user_id"), "signed_in_sessions", ["user_id"], unique=False
     )
     # Sessions signed in before this release hold no server row: everyone signs in once more.
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("session_epoch")
+    # A plain DROP COLUMN (SQLite 3.35+), not a batch rebuild: rebuilding `users` drops the
+    # table, which foreign keys (on for every app connection) refuse once rows refer to it.
+    op.drop_column("users", "session_epoch")
 
 
 def downgrade():
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
-        )
+    op.add_column(
+        "users", sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0")
+    )
     op.drop_index(op.f("ix_signed_in_sessions_user_id"), table_name="signed_in_sessions")
     op.drop_table("signed_in_sessions")

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select
 
+from app.demo import seed_demo
 from app.extensions import db
+from app.library.store import load_library
+from app.models import Scorecard, User
+
+MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
 
 
 def test_models_and_migrations_agree(app) -> None:
@@ -25,3 +36,22 @@ def test_constraints_hold_in_the_database(demo) -> None:
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.committed
+def test_the_last_migrations_run_on_a_database_that_holds_data(app) -> None:
+    """Every test database is migrated empty; a real one is not. Back to before the last
+    revisions, fill it, and come forward again (and back and forward once more)."""
+    db.session.commit()
+    downgrade(directory=MIGRATIONS, revision="0006")
+    load_library(app.config["RUBRICS_DIR"])
+    seed_demo(datetime.now(UTC))
+    db.session.commit()
+    people = db.session.execute(select(func.count(User.id))).scalar_one()
+    cards = db.session.execute(select(func.count(Scorecard.id))).scalar_one()
+    db.session.commit()
+    upgrade(directory=MIGRATIONS)
+    downgrade(directory=MIGRATIONS, revision="0006")
+    upgrade(directory=MIGRATIONS)
+    assert db.session.execute(select(func.count(User.id))).scalar_one() == people > 0
+    assert db.session.execute(select(func.count(Scorecard.id))).scalar_one() == cards > 0
