@@ -240,7 +240,7 @@ class Candidate(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=CandidateStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When the candidate's personal data was erased (app/openings/erasure.py); None until then.
+    # When the candidate's personal data was erased (app/erasure/candidates.py); None until then.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # search_key(name, email), kept in step by _fill_search_text: what candidate search matches.
     search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")

@@ -45,6 +45,9 @@ def start_session(user: User, remember: bool, now: datetime | None = None) -> No
     """Sign `user` in on this browser: a fresh session (nothing carried over from before
     sign-in) and its row. Flushes; the caller commits."""
     now = now or utcnow()
+    # A session this browser still carries (say Flask-Login forgot who it was after the
+    # browser's address changed) ends here: otherwise a copy of that cookie would outlive it.
+    _delete_this_browsers_row()
     # This user's sessions past their lifetime are gone for good: nothing else removes them.
     db.session.execute(
         delete(SignedInSession).where(
@@ -65,13 +68,18 @@ def start_session(user: User, remember: bool, now: datetime | None = None) -> No
     session.permanent = remember  # a permanent cookie outlives the browser
 
 
-def end_session() -> None:
-    """Sign out this browser; a copy of its cookie elsewhere stops working too."""
+def _delete_this_browsers_row() -> None:
     token = session.get(TOKEN_KEY)
     if isinstance(token, str):
         db.session.execute(
             delete(SignedInSession).where(SignedInSession.token_hash == _hash(token))
         )
+
+
+def end_session() -> None:
+    """Sign out this browser; a copy of its cookie elsewhere stops working too. Needs only
+    the cookie, not a signed-in user: a session Flask-Login no longer recognises ends too."""
+    _delete_this_browsers_row()
     logout_user()
     session.clear()
 
@@ -88,12 +96,8 @@ def load_signed_in_user(user_id: str) -> User | None:
     token, seen_at = session.get(TOKEN_KEY), session.get(SEEN_KEY)
     if not (isinstance(token, str) and isinstance(seen_at, int) and user_id.isdigit()):
         return None
-    now = int(time.time())
-    idle_limit = float(current_app.config["SESSION_IDLE_HOURS"]) * 3600
-    if not session.permanent and now - seen_at > idle_limit:
-        return None
-    user = db.session.execute(
-        select(User)
+    row = db.session.execute(
+        select(User, SignedInSession.remembered)
         .join(SignedInSession, SignedInSession.user_id == User.id)
         .where(
             SignedInSession.token_hash == _hash(token),
@@ -101,8 +105,13 @@ def load_signed_in_user(user_id: str) -> User | None:
             SignedInSession.created_at > utcnow() - _lifetime(),
             User.active.is_(True),
         )
-    ).scalar_one_or_none()
-    if user is None:
+    ).one_or_none()
+    if row is None:
+        return None
+    user, remembered = row
+    now = int(time.time())
+    idle_limit = float(current_app.config["SESSION_IDLE_HOURS"]) * 3600
+    if not remembered and now - seen_at > idle_limit:
         return None
     if now - seen_at >= SEEN_REFRESH_SECONDS:
         session[SEEN_KEY] = now

@@ -55,6 +55,32 @@ def test_signing_out_one_browser_leaves_the_others_signed_in(app, demo) -> None:
     assert not is_signed_in(laptop) and is_signed_in(phone)
 
 
+def _forgotten_by_flask_login(client: FlaskClient) -> None:
+    """What Flask-Login's strong protection does when the browser's address changes: it
+    forgets the user but leaves the rest of the session (our token) in the cookie."""
+    with client.session_transaction() as session:
+        session.pop("_user_id")
+
+
+def test_signing_in_again_ends_the_session_the_browser_still_carried(app, demo) -> None:
+    browser = signed_in(app, "priya@example.com")
+    stolen = copy_of(browser, app)
+    _forgotten_by_flask_login(browser)
+    assert not is_signed_in(browser)
+    assert sign_in(browser, "priya@example.com").status_code == 302
+    assert is_signed_in(browser)
+    assert not is_signed_in(stolen), "the earlier session's row is gone"
+
+
+def test_signing_out_ends_a_session_flask_login_forgot(app, demo) -> None:
+    browser = signed_in(app, "priya@example.com")
+    stolen = copy_of(browser, app)
+    _forgotten_by_flask_login(browser)
+    token = csrf_from(browser.get("/login").get_data(as_text=True))
+    assert browser.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert not is_signed_in(stolen)
+
+
 def test_deactivation_ends_every_session_and_reactivation_brings_none_back(app, demo) -> None:
     laptop, phone = signed_in(app, "tomas@example.com"), signed_in(app, "tomas@example.com")
     stolen = copy_of(laptop, app)
@@ -133,3 +159,19 @@ def test_the_apps_own_origin_is_accepted(app, demo) -> None:
         "/logout", data={"csrf_token": token}, headers={"Origin": "http://localhost"}
     )
     assert response.status_code == 302 and not is_signed_in(browser)
+
+
+def test_a_referrer_with_an_impossible_port_is_refused_not_a_server_error(app, demo) -> None:
+    """Over HTTPS, Flask-WTF compares the Referer with the site, and Python cannot even parse
+    a port past 65535: that must be a refusal with a message, not a 500."""
+    browser = app.test_client()
+    page = browser.get("/login", base_url="https://localhost")
+    token = csrf_from(page.get_data(as_text=True))
+    response = browser.post(
+        "/login",
+        base_url="https://localhost",
+        data={"email": "priya@example.com", "password": "x", "csrf_token": token},
+        headers={"Referer": "https://localhost:99999/login"},
+    )
+    assert response.status_code == 403, response.status_code
+    assert "another site" in response.get_data(as_text=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from app.admin.users import deactivate
 from app.extensions import db
@@ -280,3 +284,48 @@ def test_autosave_of_an_unpaired_surrogate_is_refused_and_saves_nothing(
     assert response.status_code == 400 and response.get_json()["error"]
     card = stored(priya_card.id)
     assert card.version == 1 and card.summary == ""
+
+
+class _RecordingBody(io.BytesIO):
+    """A request body that notes each read in `events`."""
+
+    def __init__(self, data: bytes, events: list[str]) -> None:
+        super().__init__(data)
+        self.events = events
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.events.append("read body")
+        return super().read(size)
+
+    def readinto(self, buffer) -> int:
+        self.events.append("read body")
+        return super().readinto(buffer)
+
+
+def test_the_body_is_read_before_the_write_transaction_begins(app, priya_card) -> None:
+    """A slow client must not hold SQLite's write lock while its body arrives: every read of
+    the body comes before the request's first statement."""
+    card_id = priya_card.id
+    db.session.commit()
+    client, token = signed_in_client(app, "priya@example.com")
+    body = json.dumps({"base_version": 1, "changes": {"notes.pitch": "Read me first."}}).encode()
+    events: list[str] = []
+
+    def before_statement(*_args) -> None:
+        events.append("statement")
+
+    event.listen(db.engine, "before_cursor_execute", before_statement)
+    try:
+        response = client.post(
+            f"/scorecards/{card_id}/autosave",
+            input_stream=_RecordingBody(body, events),
+            content_length=len(body),
+            content_type="application/json",
+            headers={"X-CSRFToken": token},
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before_statement)
+    assert response.status_code == 200, response.get_json()
+    assert "read body" in events and "statement" in events
+    last_read = len(events) - 1 - events[::-1].index("read body")
+    assert last_read < events.index("statement"), events
