@@ -54,6 +54,11 @@ class Recommendation(enum.StrEnum):
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
 
+    @property
+    def points(self) -> str:
+        """Which way this verdict points, in the words rubric levels use: `hire` or `no-hire`."""
+        return "hire" if self in (Recommendation.YES, Recommendation.STRONG_YES) else "no-hire"
+
 
 class Decision(enum.StrEnum):
     """A debrief ends in one of these two; "another round" is not an outcome."""
@@ -172,6 +177,15 @@ class RubricVersion(LibraryVersion, db.Model):
         UniqueConstraint("key", "content_hash"),
         UniqueConstraint("key", "version", name="uq_rubric_versions_key_version"),
     )
+
+    @property
+    def scale_labels(self) -> list[str]:
+        """Level labels, weakest first. Versions stored before levels declared which way they
+        point hold plain labels, and stay readable."""
+        return [
+            level["label"] if isinstance(level, dict) else level
+            for level in self.definition.get("scale", [])
+        ]
 
     @property
     def competencies(self) -> list[dict[str, Any]]:

@@ -89,7 +89,7 @@ def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> Debri
         if not card.is_submitted:
             missing.append(session)
             continue
-        for index, label in enumerate(session.rubric.definition.get("scale", []), start=1):
+        for index, label in enumerate(session.rubric.scale_labels, start=1):
             scale.setdefault(index, label)
         columns.append(_column(session, card, include_private))
 

@@ -1,8 +1,9 @@
 """Validate rubric and script files, alone and as a library.
 
-A rubric scale has exactly four levels and no neutral one: the worst outcome of an interview is
-"needs another interview", so the format cannot express it. Every problem is reported as
-`file:line: field: what is wrong`.
+A rubric scale has four levels, each declaring which way it points: two towards no hire, then
+two towards hire. The worst outcome of an interview is "needs another interview", so the format
+cannot express it, and no label, anchor or choice may say it in other words (see `wording`).
+Every problem is reported as `file:line: field: what is wrong`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .source import Problem, SourceDocument, child_path
+from .wording import deferral_in
 
 LEVEL_COUNT = 4
 RUBRIC_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -20,13 +22,9 @@ FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_TYPES = ("text", "long_text", "choice", "date")
 MAX_STAGE_MINUTES = 180
 
-# Words that make a level (or choice) a fence to sit on rather than a judgement.
-NEUTRAL_WORDING = re.compile(
-    r"\b(undecided|unsure|not sure|maybe|neutral|borderline|on the fence|mixed|no opinion|tbd|"
-    r"to be decided|inconclusive|(another|second|follow[- ]?up|further|extra|more) "
-    r"(interview|round)s?|re-?interview)\b",
-    re.IGNORECASE,
-)
+# Which way a level points; levels run weakest first, so every no-hire level comes first.
+DIRECTIONS = ("no-hire", "hire")
+LEVEL_FIELDS = {"label": True, "points": True}
 
 RUBRIC_FIELDS = {
     "kind": True,
@@ -201,15 +199,7 @@ def _check_rubric(c: _Checker, root: dict) -> str | None:
     c.text(root, "title", "")
     c.text(root, "summary", "")
     if "scale" in root:
-        labels = c.text_list(root, "scale", "")
-        if isinstance(root["scale"], list) and len(root["scale"]) != LEVEL_COUNT:
-            c.report(
-                "scale",
-                f"has {len(root['scale'])} levels; a scale has exactly {LEVEL_COUNT} "
-                "(an even scale has no midpoint to hide in)",
-            )
-        for index, label in enumerate(labels):
-            _refuse_neutral(c, label, child_path("scale", index))
+        _check_scale(c, root["scale"])
     competencies = c.item_list(root, "competencies", "", minimum=1)
     keys = []
     for index, competency in enumerate(competencies):
@@ -226,7 +216,8 @@ def _check_rubric(c: _Checker, root: dict) -> str | None:
         c.text_list(competency, "probes", path, minimum=1)
         if "anchors" in competency:
             anchors = competency["anchors"]
-            c.text_list(competency, "anchors", path)
+            for aindex, anchor in enumerate(c.text_list(competency, "anchors", path)):
+                _refuse_deferral(c, anchor, child_path(child_path(path, "anchors"), aindex))
             if isinstance(anchors, list) and len(anchors) != LEVEL_COUNT:
                 c.report(
                     child_path(path, "anchors"),
@@ -237,13 +228,64 @@ def _check_rubric(c: _Checker, root: dict) -> str | None:
     return key
 
 
-def _refuse_neutral(c: _Checker, text: str, path: str) -> None:
-    match = NEUTRAL_WORDING.search(text)
-    if match:
+def _check_scale(c: _Checker, scale: Any) -> None:
+    if not isinstance(scale, list):
+        c.report("scale", f"must be a list of levels, not {_describe(scale)}")
+        return
+    if len(scale) != LEVEL_COUNT:
+        c.report(
+            "scale",
+            f"has {len(scale)} levels; a scale has exactly {LEVEL_COUNT}, half pointing towards "
+            "hire and half towards no hire (an even scale has no midpoint to hide in)",
+        )
+    directions = []
+    for index, level in enumerate(scale):
+        path = child_path("scale", index)
+        if isinstance(level, str):
+            c.report(
+                path,
+                f"{level!r} does not say which way it points: write it as `label: {level}` with "
+                "`points: hire` or `points: no-hire`",
+            )
+            continue
+        if c.mapping(level, path, LEVEL_FIELDS) is None:
+            continue
+        label = c.text(level, "label", path)
+        if label is not None:
+            _refuse_deferral(c, label, child_path(path, "label"))
+        points = level.get("points")
+        if "points" in level and points not in DIRECTIONS:
+            c.report(
+                child_path(path, "points"),
+                f"must be `hire` or `no-hire`, not {points!r}: every level leans one way",
+            )
+        elif points in DIRECTIONS:
+            directions.append((points, path))
+    if len(directions) != len(scale):
+        return
+    half = len(scale) // 2
+    hire = [path for points, path in directions if points == "hire"]
+    if len(hire) != half and len(scale) % 2 == 0:
+        c.report(
+            "scale",
+            f"{len(hire)} of {len(scale)} levels point towards hire; exactly half must point "
+            "each way, so the scale cannot lean before the interview starts",
+        )
+    elif any(points == "no-hire" for points, _ in directions[half:]):
+        first_hire = next(path for points, path in directions if points == "hire")
+        c.report(
+            child_path(first_hire, "points"),
+            "levels run weakest first: every `no-hire` level comes before every `hire` level",
+        )
+
+
+def _refuse_deferral(c: _Checker, text: str, path: str) -> None:
+    found = deferral_in(text)
+    if found:
         c.report(
             path,
-            f"{text!r} is a neutral outcome ({match.group(0)!r}); every level must lean "
-            "one way, because 'needs another interview' is the worst result an interview can have",
+            f"{text!r} {found.reason} ({found.words!r}): it must judge the candidate, towards "
+            "hire or towards no hire, because 'needs another interview' is not an outcome",
         )
 
 
@@ -302,7 +344,7 @@ def _check_script(c: _Checker, root: dict) -> str | None:
                 if "options" not in answer:
                     c.report(child_path(fpath, "options"), "is required for a choice field")
                 for oindex, option in enumerate(c.text_list(answer, "options", fpath, minimum=2)):
-                    _refuse_neutral(c, option, child_path(child_path(fpath, "options"), oindex))
+                    _refuse_deferral(c, option, child_path(child_path(fpath, "options"), oindex))
             elif "options" in answer:
                 c.report(child_path(fpath, "options"), "is only allowed on a choice field")
     c.unique(stage_keys, "stage key")

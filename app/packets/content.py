@@ -170,7 +170,7 @@ def _heat_map(summary: DebriefSummary) -> dict[str, Any]:
 
 def _scorecard(column: Column, names: dict[str, str], when) -> dict[str, Any]:
     card, session = column.scorecard, column.session
-    scale = session.rubric.definition.get("scale", [])
+    scale = session.rubric.scale_labels
     order = list(dict.fromkeys([*session.focus_competencies, *column.ratings]))
     ratings = []
     for key in order:

@@ -17,10 +17,14 @@ kind: rubric
 key: tiny
 title: Tiny rubric
 scale:
-  - Clear gap
-  - Below the bar
-  - At the bar
-  - Raises the bar
+  - label: Clear gap
+    points: no-hire
+  - label: Below the bar
+    points: no-hire
+  - label: At the bar
+    points: hire
+  - label: Raises the bar
+    points: hire
 competencies:
   - key: tiny-skill
     name: Tiny skill
@@ -114,10 +118,10 @@ def test_missing_field(tmp_path: Path) -> None:
     text = RUBRIC.replace("    description: Something small but real.\n", "")
     text = text.replace("key: tiny\n", "key: other\n").replace("tiny-skill", "other-skill")
     problem = only(problems_for(tmp_path, "missing.yaml", text))
-    assert (problem.line, problem.field) == (10, "competencies[0].description")
+    assert (problem.line, problem.field) == (14, "competencies[0].description")
     assert "required" in problem.message
     assert str(problem).endswith(
-        "missing.yaml:10: competencies[0].description: is required but missing"
+        "missing.yaml:14: competencies[0].description: is required but missing"
     )
 
 
@@ -128,25 +132,87 @@ def test_anchors_must_be_exactly_four(tmp_path: Path, count: int) -> None:
     text = (head + "    anchors:\n" + anchors).replace("key: tiny\n", "key: odd\n")
     text = text.replace("tiny-skill", "odd-skill")
     problem = only(problems_for(tmp_path, f"levels{count}.yaml", text))
-    assert (problem.line, problem.field) == (15, "competencies[0].anchors")
+    assert (problem.line, problem.field) == (19, "competencies[0].anchors")
     assert f"has {count} anchored levels" in problem.message and "exactly 4" in problem.message
 
 
 def test_scale_of_five_levels(tmp_path: Path) -> None:
-    text = RUBRIC.replace("  - Raises the bar\n", "  - Raises the bar\n  - Exceptional\n")
+    text = RUBRIC.replace(
+        "    points: hire\n  - label: Raises the bar\n    points: hire\n",
+        "    points: hire\n  - label: Raises the bar\n    points: hire\n"
+        "  - label: Exceptional\n    points: hire\n",
+    )
     text = text.replace("key: tiny\n", "key: five\n").replace("tiny-skill", "five-skill")
     problem = only(problems_for(tmp_path, "five.yaml", text))
     assert (problem.line, problem.field) == (4, "scale")
     assert "exactly 4" in problem.message and "midpoint" in problem.message
 
 
-@pytest.mark.parametrize("label", ["Mixed", "Needs another interview", "Maybe", "Borderline"])
+def test_a_level_without_a_direction_is_refused(tmp_path: Path) -> None:
+    text = RUBRIC.replace("  - label: Below the bar\n    points: no-hire\n", "  - Below the bar\n")
+    text = text.replace("key: tiny\n", "key: plain\n").replace("tiny-skill", "plain-skill")
+    problem = only(problems_for(tmp_path, "plain.yaml", text))
+    assert (problem.line, problem.field) == (7, "scale[1]")
+    assert "which way it points" in problem.message and "points: no-hire" in problem.message
+
+
+def test_a_scale_leaning_towards_hire_is_refused(tmp_path: Path) -> None:
+    text = RUBRIC.replace(
+        "  - label: Below the bar\n    points: no-hire\n",
+        "  - label: Below the bar\n    points: hire\n",
+    )
+    text = text.replace("key: tiny\n", "key: lean\n").replace("tiny-skill", "lean-skill")
+    problem = only(problems_for(tmp_path, "lean.yaml", text))
+    assert (problem.line, problem.field) == (4, "scale")
+    assert "3 of 4 levels point towards hire" in problem.message
+
+
+def test_levels_run_weakest_first(tmp_path: Path) -> None:
+    text = RUBRIC.replace(
+        "  - label: Clear gap\n    points: no-hire\n", "  - label: Clear gap\n    points: hire\n"
+    ).replace(
+        "  - label: Raises the bar\n    points: hire\n",
+        "  - label: Raises the bar\n    points: no-hire\n",
+    )
+    text = text.replace("key: tiny\n", "key: upside\n").replace("tiny-skill", "upside-skill")
+    problem = only(problems_for(tmp_path, "upside.yaml", text))
+    assert (problem.line, problem.field) == (6, "scale[0].points")
+    assert "weakest first" in problem.message
+
+
+@pytest.mark.parametrize("direction", ["neutral", "either", "None"])
+def test_a_direction_is_hire_or_no_hire(tmp_path: Path, direction: str) -> None:
+    text = RUBRIC.replace(
+        "  - label: At the bar\n    points: hire\n",
+        f"  - label: At the bar\n    points: {direction}\n",
+    )
+    text = text.replace("key: tiny\n", "key: dir\n").replace("tiny-skill", "dir-skill")
+    problem = only(problems_for(tmp_path, "dir.yaml", text))
+    assert (problem.line, problem.field) == (10, "scale[2].points")
+    assert "must be `hire` or `no-hire`" in problem.message
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Mixed", "Needs another interview", "Maybe", "Borderline", "Bring back for one more chat"],
+)
 def test_neutral_outcome_is_rejected(tmp_path: Path, label: str) -> None:
-    text = RUBRIC.replace("  - Below the bar\n", f"  - {label}\n")
+    text = RUBRIC.replace("  - label: Below the bar\n", f"  - label: {label}\n")
     text = text.replace("key: tiny\n", "key: fence\n").replace("tiny-skill", "fence-skill")
     problem = only(problems_for(tmp_path, "fence.yaml", text))
-    assert (problem.line, problem.field) == (6, "scale[1]")
-    assert "neutral outcome" in problem.message and "another interview" in problem.message
+    assert (problem.line, problem.field) == (7, "scale[1].label")
+    assert "must judge the candidate" in problem.message
+    assert "'needs another interview' is not an outcome" in problem.message
+
+
+def test_a_deferring_anchor_is_rejected(tmp_path: Path) -> None:
+    text = RUBRIC.replace(
+        "      - Did it with a lot of help.\n", "      - We would want more data first.\n"
+    )
+    text = text.replace("key: tiny\n", "key: anchor\n").replace("tiny-skill", "anchor-skill")
+    problem = only(problems_for(tmp_path, "anchor.yaml", text))
+    assert (problem.line, problem.field) == (21, "competencies[0].anchors[1]")
+    assert "more interviews, data or time" in problem.message and "'more data'" in problem.message
 
 
 def test_unknown_competency_in_script(tmp_path: Path) -> None:
@@ -191,7 +257,7 @@ def test_unknown_field_lists_the_known_ones(tmp_path: Path) -> None:
 def test_competency_keys_are_unique_across_the_library(tmp_path: Path) -> None:
     text = RUBRIC.replace("key: tiny\n", "key: copycat\n")
     problem = only(problems_for(tmp_path, "copycat.yaml", text))
-    assert (problem.line, problem.field) == (10, "competencies[0].key")
+    assert (problem.line, problem.field) == (14, "competencies[0].key")
     assert "already defined in" in problem.message and "tiny.yaml" in problem.message
 
 

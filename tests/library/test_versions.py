@@ -64,7 +64,8 @@ def test_shipped_library_loads_idempotently(app) -> None:
 
 def test_validate_command_prints_file_line_field(app, tmp_path: Path) -> None:
     shutil.copy(Path(app.config["RUBRICS_DIR"]) / "backend-engineer.yaml", tmp_path / "be.yaml")
-    broken = write(tmp_path, "broken.yaml", RUBRIC.replace("  - At the bar\n", ""))
+    three_levels = RUBRIC.replace("  - label: At the bar\n    points: hire\n", "")
+    broken = write(tmp_path, "broken.yaml", three_levels)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["rubrics", "validate", str(broken)])
     assert result.exit_code == 1
