@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
-from .store import check_files, library_files, load_library
+from .store import check_files, expand_paths, library_files, load_library
 
 rubrics_cli = AppGroup("rubrics", help="Validate and load the rubric and script library.")
 
@@ -16,9 +16,12 @@ rubrics_cli = AppGroup("rubrics", help="Validate and load the rubric and script 
 @rubrics_cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check files (default: the whole library); print `file:line: field: problem`."""
+    """Check files or folders (default: the library); print `file:line: field: problem`."""
     library = library_files(current_app.config["RUBRICS_DIR"])
-    targets = list(paths) or library
+    targets = expand_paths(paths) if paths else library
+    if not targets:
+        click.echo("No .yaml or .yml files to check.", err=True)
+        sys.exit(1)
     chosen = {p.resolve() for p in targets}
     context = [p for p in library if p.resolve() not in chosen]
     checked, _ = check_files(targets, context)

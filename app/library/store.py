@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import RubricVersion, ScriptVersion
-from .source import Problem, parse
+from .source import Problem, parse, too_large
 from .validate import Checked, check_document, check_library
 
 MODELS = {"rubric": RubricVersion, "script": ScriptVersion}
@@ -26,6 +26,11 @@ class LoadReport:
 
 def library_files(directory: str | Path) -> list[Path]:
     return sorted(p for p in Path(directory).glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and each directory as the library files it holds."""
+    return [found for path in paths for found in (library_files(path) if path.is_dir() else [path])]
 
 
 def display_name(path: Path, base: Path | None = None) -> str:
@@ -48,6 +53,9 @@ def check_files(
 def _check_one(path: Path) -> Checked:
     name = display_name(path)
     try:
+        # Refuse an oversized file before reading it, let alone parsing it.
+        if problem := too_large(name, path.stat().st_size):
+            return Checked(parse(name, "")[0], None, None, [problem])
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         return Checked(
