@@ -23,7 +23,7 @@ from .notify import init_app as init_notify
 from .openings import init_app as init_openings
 from .packets import init_app as init_packets
 from .scheduler import init_app as init_scheduler
-from .storage import backup, database
+from .storage import backup, database, private
 from .web import errors, input, logs, security, timefmt
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     _finish_config(app)
+    private.init_app(app)  # before anything creates a file
     app.jinja_env.add_extension("jinja2.ext.do")
 
     input.init_app(app)  # first: routes take their id converter when they are added
@@ -72,12 +73,15 @@ def create_app(config: dict | None = None) -> Flask:
 def _finish_config(app: Flask) -> None:
     development = app.config["ENV"] == "development" or app.debug or app.testing
     if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.read_secret_key_file(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
         if not development:
             raise config_module.ConfigError(
                 "LOOPKIT_SECRET_KEY is not set. Set it to a long random string, for example "
                 "`export LOOPKIT_SECRET_KEY=$(python3 -c "
                 "'import secrets; print(secrets.token_hex(32))')`, "
-                "or put SECRET_KEY = '...' in instance/config.py. "
+                "or put SECRET_KEY = '...' in instance/config.py, or the key alone in "
+                "instance/secret_key (as `make run` does). "
                 "(LOOPKIT_ENV=development allows a throwaway key for local use.)"
             )
         app.config["SECRET_KEY"] = "development-only-not-secret"  # noqa: S105
@@ -97,6 +101,10 @@ def _finish_config(app: Flask) -> None:
         app.config["RUBRICS_DIR"] = str(PROJECT_ROOT / "rubrics")
     if not app.config.get("MAILDIR"):
         app.config["MAILDIR"] = str(Path(app.instance_path) / "mail")
+    if not app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = config_module.served_base_url(
+            app.config["HOST"], app.config["PORT"]
+        )
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     # Flask refuses session cookies signed longer ago than this: the longest a session lives.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(

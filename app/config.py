@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 # LOOPKIT_<NAME> in the environment overrides the setting <NAME>; its type follows the default.
@@ -12,8 +13,13 @@ ENV_PREFIX = "LOOPKIT_"
 class Defaults:
     # Development conveniences stay off unless LOOPKIT_ENV=development says otherwise.
     ENV = "production"
+    # Unset: the key alone in instance/secret_key (`make run` writes one), else an error.
     SECRET_KEY: str | None = None
-    BASE_URL = "http://127.0.0.1:5000"
+    # Where the app is served (LOOPKIT_HOST, LOOPKIT_PORT, as `make run` uses them). Links in
+    # mail and invites use BASE_URL; unset, it is http://HOST:PORT.
+    HOST = "127.0.0.1"
+    PORT = 5000
+    BASE_URL: str | None = None
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed.
     # 0 believes none: anyone could claim HTTPS or another address otherwise.
     PROXY_FIX = 0
@@ -120,6 +126,25 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def read_secret_key_file(instance_path: str) -> str | None:
+    """The key kept in instance/secret_key, so every `flask` command in a checkout that
+    `make run` set up uses the key the server uses."""
+    try:
+        key = (Path(instance_path) / "secret_key").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return key or None
+
+
+def served_base_url(host: str, port: int) -> str:
+    # A wildcard bind address is not somewhere a reader of a mail can go.
+    if host in ("", "0.0.0.0", "::", "[::]"):  # noqa: S104  (compared, not bound)
+        host = socket.gethostname()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def default_sqlite_url(instance_path: str) -> str:

@@ -9,18 +9,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=app
+# Everything written here (database, packets, mail, the key) is for this user only.
+umask 077
 mkdir -p instance
-# A key generated once per checkout, kept in instance/ (git-ignored), so sign-ins survive restarts.
-if [ -z "${LOOPKIT_SECRET_KEY:-}" ]; then
-  [ -s instance/secret_key ] || python3 -c 'import secrets; print(secrets.token_hex(32))' > instance/secret_key
-  chmod 600 instance/secret_key
-  LOOPKIT_SECRET_KEY=$(cat instance/secret_key)
-  export LOOPKIT_SECRET_KEY
+# A key generated once per checkout, kept in instance/ (git-ignored), so sign-ins survive
+# restarts. The app reads it when LOOPKIT_SECRET_KEY is unset, so any `flask` command here
+# uses the same key.
+if [ -z "${LOOPKIT_SECRET_KEY:-}" ] && [ ! -s instance/secret_key ]; then
+  python3 -c 'import secrets; print(secrets.token_hex(32))' > instance/secret_key
 fi
 mode=${1:-run}
 flask=.venv/bin/flask
-$flask db upgrade
-$flask demo seed
 host=${LOOPKIT_HOST:-127.0.0.1}
 if [ "$mode" = serve ]; then
   port=${LOOPKIT_PORT:-8000}
@@ -29,6 +28,10 @@ else
   port=${LOOPKIT_PORT:-5000}
   export LOOPKIT_LOG_FORMAT=${LOOPKIT_LOG_FORMAT:-text}
 fi
+# Links in mail and invites follow the host and port served (unless LOOPKIT_BASE_URL is set).
+export LOOPKIT_HOST="$host" LOOPKIT_PORT="$port"
+$flask db upgrade
+$flask demo seed
 echo
 echo "Loopkit is at http://$host:$port/  (Ctrl-C stops it and the scheduler)"
 echo "Mail goes to instance/mail/ (a Maildir) unless LOOPKIT_SMTP_HOST is set."
