@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
-from zoneinfo import available_timezones
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Role, User
+from ..web.input import is_canonical_zone
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -38,9 +38,9 @@ def create_user(email: str, name: str, role: str, password: str, time_zone: str 
         raise AccountError(f"Unknown role {role!r}: use one of {', '.join(r.value for r in Role)}.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    if time_zone not in available_timezones():
+    if not is_canonical_zone(time_zone):
         raise AccountError(
-            f"Unknown time zone {time_zone!r}: use an IANA name such as Europe/Berlin."
+            f"Unknown time zone {time_zone!r}: use a canonical IANA name such as Europe/Berlin."
         )
     if find_user_by_email(email) is not None:
         raise AccountError(f"A user with the email {email} already exists.")

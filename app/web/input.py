@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import re
+import zoneinfo
 from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
-from zoneinfo import available_timezones
 
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
+from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
 # The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (a larger bound
@@ -134,6 +137,20 @@ class Form(FlaskForm):
             formdata = _submitted_formdata()
         super().__init__(formdata=formdata, **kwargs)
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Every field's own checks, then one more for all of them: what was typed holds no
+        control characters (a text area may hold tabs and line breaks). Checked on the raw
+        input, before filters such as `strip` could hide a trailing NUL."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            pattern = _CONTROL_MULTILINE if isinstance(field, TextAreaField) else _CONTROL
+            typed = [value for value in field.raw_data or () if isinstance(value, str)]
+            if any(pattern.search(value) for value in typed):
+                # The one fix that matters: other complaints were about the stray character.
+                field.errors = [CONTROL_MESSAGE]
+                valid = False
+        return valid
+
 
 def _submitted_formdata() -> Any:
     """What a form reads when the view passes no formdata: the posted form, or a JSON object
@@ -174,10 +191,30 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+# The tz database's own lists of the zones people live in, one row per zone: no aliases such as
+# US/Eastern, nothing that is not a place (localtime, Factory, posixrules).
+_ZONE_TABLES = ("zone1970.tab", "zone.tab")
+
+
 @cache
 def _zones() -> dict[str, str]:
-    """IANA names by their case-folded form (the system's tz database, read once)."""
-    return {name.casefold(): name for name in available_timezones()}
+    """Canonical IANA names (and UTC) by their case-folded form, read once."""
+    names = {"UTC"}
+    for table in _ZONE_TABLES:
+        text = _zone_table(table)
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                names.add(line.split("\t")[2])
+    return {name.casefold(): name for name in names}
+
+
+def _zone_table(name: str) -> str:
+    """A table from the system's tz database, or from the tzdata package where there is none."""
+    for directory in zoneinfo.TZPATH:
+        path = Path(directory) / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
 
 
 def time_zone_names() -> list[str]:
@@ -190,9 +227,13 @@ def canonical_zone(value: Any) -> Any:
     return _zones().get(value.casefold(), value) if isinstance(value, str) else value
 
 
+def is_canonical_zone(name: str) -> bool:
+    return name in _zones().values()
+
+
 def known_zone(form: Any, field: Any) -> None:
-    """A validator: the zone must be one the system's tz database knows."""
-    if field.data not in _zones().values():
+    """A validator: the zone must be a canonical IANA name (no aliases, no `localtime`)."""
+    if not is_canonical_zone(field.data):
         raise ValidationError(
             f"“{field.data}” is not a time zone we know: use an IANA name such as Europe/Berlin, "
             "America/New_York or Asia/Kolkata."

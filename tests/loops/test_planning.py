@@ -21,6 +21,7 @@ from app.loops.planning import (
     start_loop,
 )
 from app.models import Candidate, Reminder, Scorecard
+from app.web.input import CONTROL_MESSAGE
 
 
 @pytest.fixture
@@ -250,5 +251,30 @@ def test_a_time_far_from_today_is_refused_with_a_message(app, demo, path, starts
     response = client.post(url, data={"csrf_token": token, "starts_at": starts_at})
     assert response.status_code == 400
     assert "Pick a time from a year ago to ten years ahead." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (session.starts_at, loop.debrief.starts_at) == before
+
+
+# Found by trying it: a trailing NUL in a start time was accepted.
+
+
+@pytest.mark.parametrize("path", ["debrief", "move"])
+@pytest.mark.parametrize("starts_at", ["2026-12-10T10:00\x00", "2026-12-10T\x1b10:00"])
+def test_a_control_character_in_a_time_is_refused(app, demo, path, starts_at) -> None:
+    from ..conftest import csrf_from, sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    session = loop.sessions[0]
+    before = (session.starts_at, loop.debrief.starts_at)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    url = f"/loops/{loop.id}/debrief"
+    if path == "move":
+        url = f"/loops/{loop.id}/sessions/{session.id}/move"
+    response = client.post(url, data={"csrf_token": token, "starts_at": starts_at})
+    assert response.status_code == 400
+    assert CONTROL_MESSAGE in response.get_data(as_text=True)
     db.session.expire_all()
     assert (session.starts_at, loop.debrief.starts_at) == before

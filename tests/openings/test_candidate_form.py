@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import pytest
@@ -133,7 +134,21 @@ def test_time_zone_is_required(coordinator, url) -> None:
     )
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "CET+1", "Berlin", "Europe/"])
+# Names the tz database knows that are not places: a machine's own zone, a placeholder, aliases.
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Mars/Olympus_Mons",
+        "CET+1",
+        "Berlin",
+        "Europe/",
+        "localtime",
+        "Factory",
+        "posixrules",
+        "US/Eastern",
+        "Etc/GMT+5",
+    ],
+)
 def test_time_zone_must_be_an_iana_name(coordinator, url, zone) -> None:
     data = typed(time_zone=zone)
     response, page = post_form(coordinator, url, data)
@@ -287,3 +302,16 @@ def test_a_name_in_any_script_with_emoji_is_added(coordinator, url) -> None:
     response, _ = post_form(coordinator, url, data)
     assert response.status_code == 302
     assert candidates_count() == 3
+
+
+def test_the_suggested_zones_are_canonical_places(coordinator, url) -> None:
+    page = coordinator.get(url).get_data(as_text=True)
+    offered = set(re.findall(r'<option value="([^"]+)">', page))
+    assert {"Europe/Zurich", "America/New_York", "Asia/Kolkata", "UTC"} <= offered
+    assert not offered & {"localtime", "Factory", "posixrules", "US/Eastern", "GMT"}
+
+
+def test_a_control_character_in_a_zone_says_so(coordinator, url) -> None:
+    data = typed(time_zone="Europe/Zurich\x00")
+    response, page = post_form(coordinator, url, data)
+    assert_refused(response, page, "time_zone", CONTROL_MESSAGE, kept(data, "time_zone"))
