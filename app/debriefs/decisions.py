@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from blinker import Namespace
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
     CandidateStatus,
+    Debrief,
     Decision,
     InterviewSession,
     Loop,
     LoopStatus,
+    Reminder,
     Role,
+    Scorecard,
     User,
     record_audit,
 )
@@ -69,13 +73,45 @@ def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> No
     record_audit(user, "debrief.decided", debrief, decision=decision, rationale=rationale)
     sync_loop_reminders(loop)  # nags and "debrief soon" have nothing left to do
     for person in debrief_attendees(loop):
-        queue_mail(
-            "decision_made",
-            person,
-            f"decided.d{debrief.id}.u{person.id}.{decision}.{debrief.decided_at:%Y%m%dT%H%M%S}",
-            loop=loop,
-        )
+        if may_hear_outcome(loop, person):
+            _announce(loop, person)
     decision_changed.send(loop, change="decision recorded")
+
+
+def may_hear_outcome(loop: Loop, person: User) -> bool:
+    """The blind rule in mail: a panelist whose own scorecard is still a draft learns nothing
+    of the outcome (which would tell them how the others judged) until they submit. The hiring
+    manager, who decides, always knows."""
+    if person.id == loop.opening.hiring_manager_id:
+        return True
+    return all(
+        session.scorecard is None or session.scorecard.is_submitted
+        for session in loop.sessions
+        if session.interviewer_id == person.id
+    )
+
+
+def announce_after_submission(scorecard: Scorecard) -> None:
+    """A panelist who submits after the decision hears it then, once."""
+    loop = scorecard.session.loop
+    person = scorecard.session.interviewer
+    if loop.debrief is None or loop.debrief.decision is None or not may_hear_outcome(loop, person):
+        return
+    if db.session.execute(
+        select(Reminder.id).where(Reminder.dedupe_key == _announcement_key(loop.debrief, person))
+    ).first():
+        return
+    _announce(loop, person)
+
+
+def _announcement_key(debrief: Debrief, person: User) -> str:
+    return (
+        f"decided.d{debrief.id}.u{person.id}.{debrief.decision}.{debrief.decided_at:%Y%m%dT%H%M%S}"
+    )
+
+
+def _announce(loop: Loop, person: User) -> None:
+    queue_mail("decision_made", person, _announcement_key(loop.debrief, person), loop=loop)
 
 
 def reopen_decision(loop: Loop, user: User, reason: str) -> None:
