@@ -40,13 +40,23 @@ class Defaults:
     # werkzeug's strong default; tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 
-    # Failed sign-ins: past a limit within the window, attempts are refused (the right password
-    # too) for the lockout, per account and per client address; counted in the database so the
-    # limit holds across gunicorn workers.
-    SIGN_IN_ACCOUNT_LIMIT = 5
+    # Failed sign-ins (app/auth/throttle.py), counted in the database so the limits hold across
+    # gunicorn workers. Past a count's limit every attempt it covers (the right password too) is
+    # refused for a delay that doubles with each further failure, up to a cap. An account from
+    # one address and one address across accounts are strict; an account from everywhere is
+    # loose and never applies to an address that account signed in from within TRUST_DAYS.
+    SIGN_IN_PAIR_LIMIT = 5
+    SIGN_IN_PAIR_FIRST_DELAY_SECONDS = 60.0
+    SIGN_IN_PAIR_MAX_DELAY_MINUTES = 60.0
     SIGN_IN_ADDRESS_LIMIT = 20
+    SIGN_IN_ADDRESS_FIRST_DELAY_SECONDS = 60.0
+    SIGN_IN_ADDRESS_MAX_DELAY_MINUTES = 60.0
+    SIGN_IN_ACCOUNT_LIMIT = 50
+    SIGN_IN_ACCOUNT_FIRST_DELAY_SECONDS = 5.0
+    SIGN_IN_ACCOUNT_MAX_DELAY_MINUTES = 5.0
+    # A count starts again after this long without a failure.
     SIGN_IN_WINDOW_MINUTES = 15.0
-    SIGN_IN_LOCKOUT_MINUTES = 15.0
+    SIGN_IN_TRUST_DAYS = 30.0
     # How long a one-time password link issued by an admin works.
     PASSWORD_RESET_HOURS = 24.0
 

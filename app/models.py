@@ -498,6 +498,18 @@ class SignInThrottle(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class TrustedSignIn(db.Model):
+    """An account and client address pair that signed in with the right password lately.
+    Attempts from there skip the loose account-wide throttle, so failures from elsewhere cannot
+    keep the real user out. `key` is a keyed hash of both; neither is stored as typed."""
+
+    __tablename__ = "trusted_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    trusted_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class PasswordResetLink(db.Model):
     """A one-time link to set a password, issued by an admin. Only a hash of its token is
     stored: the token itself is shown once to the admin and is in no table or log."""

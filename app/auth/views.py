@@ -73,7 +73,7 @@ def login():
             return _too_many(form, refusal, now)
         user = authenticate(email, form.password.data)
         if user is not None:
-            throttle.clear_account(email)
+            throttle.signed_in(email, address, now)
             start_session(user, remember=bool(form.remember.data))
             db.session.commit()
             if request.is_json:

@@ -29,6 +29,7 @@ SUBJECTS = {
     "debrief_soon": "Debrief for {candidate} starts at {when}",
     "decision_made": "Decision made for {candidate}",
     "scorecard_chase": "Your scorecard for {candidate} is awaited",
+    "account_under_attack": "Failed sign-ins against {account}",
 }
 
 
@@ -82,7 +83,10 @@ def build_message(reminder: Reminder, config) -> Message:
     else:
         message = body
     message["Subject"] = Header(
-        SUBJECTS[reminder.kind].format(candidate=candidate, when=when), "utf-8"
+        SUBJECTS[reminder.kind].format(
+            candidate=candidate, when=when, account=context["payload"].get("account", "")
+        ),
+        "utf-8",
     )
     message["From"] = config["MAIL_FROM"]
     message["To"] = reminder.recipient_email
