@@ -327,9 +327,10 @@ ENDPOINTS: list[Endpoint] = [
         query=_next_query,
         success=frozenset({200, 302}),
         check=stays_on_site,
-        # A failed sign-in is counted (throttling); a good one clears the count and starts a
-        # session (ending this account's sessions past their lifetime).
-        may_change=lambda body: ("sign_in_throttles*", "signed_in_sessions*"),
+        # A failed sign-in is counted (throttling); a good one clears the count, trusts the
+        # address for the account and starts a session (ending this account's sessions past
+        # their lifetime).
+        may_change=lambda body: ("sign_in_throttles*", "signed_in_sessions*", "trusted_sign_ins*"),
         may_change_when_refused=lambda body: ("sign_in_throttles*",),
     ),
     # Without a live password link in the session there is nothing to set: 410 for everyone.
