@@ -312,7 +312,30 @@ def can(user: User | None, action: str, target: Any = None) -> bool:
     return rule(user, target)
 
 
+# Refusals that a person can do something about say what; the rest get the generic 403 page.
+STILL_JUDGING_DEBRIEF = (
+    "You sit on this panel, so until you have submitted your own scorecard you follow the "
+    "interviewer rule and see nobody else's view. Submit yours, and the debrief opens to you "
+    "with everything in it."
+)
+
+
+def refusal_reason(user: User, action: str, target: Any = None) -> str | None:
+    """Why `user` may not do `action` to `target`, when it is theirs to change; else None."""
+    if (
+        action == "debrief.view"
+        and isinstance(target, Loop)
+        and user.is_authenticated
+        and _still_judging(user, target)
+    ):
+        return STILL_JUDGING_DEBRIEF
+    return None
+
+
 def require(action: str, target: Any = None) -> None:
     """Abort with 403 unless the signed-in user may do `action` to `target`."""
     if not can(current_user, action, target):
+        reason = refusal_reason(current_user, action, target)
+        if reason:
+            abort(403, description=reason)
         abort(403)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
-from ..auth.permissions import can, require
+from ..auth.permissions import can, refusal_reason, require
 from ..extensions import db
 from ..library.store import latest_versions
 from ..models import (
@@ -108,6 +108,8 @@ def _planner(loop: Loop, status: int = 200, **forms):
         warnings=schedule_warnings(candidate, loop.sessions, interviewer_clashes(loop)),
         reminders=reminders,
         can_plan=can(current_user, "loop.plan", loop),
+        can_open_debrief=can(current_user, "debrief.view", loop),
+        debrief_refusal=refusal_reason(current_user, "debrief.view", loop),
         can_see_status=can(current_user, "loop.view", loop),
         candidate_zone=candidate.time_zone,
         **forms,

@@ -267,3 +267,42 @@ def test_a_rationale_with_control_characters_is_refused(manager, debrief_ready) 
     assert "invisible control characters" in response.get_data(as_text=True)
     db.session.rollback()
     assert debrief_ready.debrief.decision is None
+
+
+@pytest.mark.parametrize("who", ["manager", "admin"])
+def test_a_manager_or_admin_on_the_panel_follows_the_interviewer_rule_until_submitting(
+    app, demo, priya_card, tomas_card, who
+) -> None:
+    """They are told exactly why, and the debrief opens once their own scorecard is in."""
+    person = demo.users[who]
+    tomas_card.session.interviewer = person
+    tomas_card.interviewer_id = person.id
+    submit(priya_card, {"api-design": 1, "data-modelling": 2, "production-operations": 2}, "no")
+    db.session.commit()
+    loop = priya_card.session.loop
+    client = app.test_client()
+    sign_in(client, person.email)
+    refused = client.get(f"/loops/{loop.id}/debrief")
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert "until you have submitted your own scorecard you follow the interviewer rule" in page
+    assert "ask an admin" not in page
+    planner = client.get(f"/loops/{loop.id}").get_data(as_text=True)
+    assert "Open the debrief page" not in planner
+    assert "Submit yours, and the debrief opens to you" in planner
+
+    submit(tomas_card, {"architecture-tradeoffs": 3}, "yes")
+    db.session.commit()
+    opened = client.get(f"/loops/{loop.id}/debrief")
+    assert opened.status_code == 200
+    assert "Open the debrief page" in client.get(f"/loops/{loop.id}").get_data(as_text=True)
+
+
+def test_a_coordinator_is_offered_no_debrief_link_it_cannot_open(app, demo) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    page = client.get(f"/loops/{loop.id}").get_data(as_text=True)
+    assert "Open the debrief page" not in page
+    assert client.get(f"/loops/{loop.id}/debrief").status_code == 403
