@@ -7,9 +7,10 @@ and one lookup per kind of object on the page (there are few kinds).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -29,6 +30,7 @@ from ..models import (
     Scorecard,
     User,
 )
+from ..web.timefmt import local_time
 
 PER_PAGE = 50
 SUMMARY_LENGTH = 160
@@ -284,26 +286,83 @@ def _role(value: Any) -> str:
         return str(value)
 
 
+def _when(value: Any) -> str:
+    """A stored ISO time as the viewer reads it: their zone, named."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return _short(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return local_time(moment, "%a %d %b %Y, %H:%M %Z")
+
+
+def _readable(value: Any) -> str:
+    """Any other stored detail in plain words: yes/no, lists as lists, times in the viewer's
+    zone, never "None"."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return _when(value)
+    if isinstance(value, list):
+        return ", ".join(_readable(v).replace("_", " ") for v in value)
+    return _short(value)
+
+
+def _decision(value: Any) -> str:
+    return "hire" if value == "hire" else "no hire"
+
+
+# Details an action records, in the order and words a reader wants; anything else falls back
+# to "name: value" with the value made readable.
+_SUMMARIES: dict[str, Any] = {
+    "user.role_changed": lambda d: f"from {_role(d.get('old'))} to {_role(d.get('new'))}",
+    "user.created": lambda d: f"as {_role(d.get('role'))}",
+    "debrief.decided": lambda d: (
+        f"{_decision(d.get('decision'))}: {_short(d.get('rationale', ''), 120)}"
+    ),
+    "debrief.reopened": lambda d: (
+        f"reason: {_short(d.get('reason', ''), 100)}; it was {_decision(d.get('earlier_decision'))}"
+    ),
+    "scorecard.amended": lambda d: (
+        f"reason: {_short(d.get('reason', ''), 80)}; changed {_readable(list(d.get('after', {})))}"
+    ),
+    "scorecard.submitted": lambda d: f"version {d['version']}" if d.get("version") else "",
+    "loop.confirmed": lambda d: (
+        f"with uncovered competencies, because: {_short(d['override'], 120)}"
+        if d.get("override")
+        else "every focus competency covered"
+    ),
+    "session.moved": lambda d: f"to {_when(d['starts_at'])}" if d.get("starts_at") else "",
+    "debrief.moved": lambda d: f"to {_when(d['starts_at'])}" if d.get("starts_at") else "",
+    "session.reassigned": lambda d: (
+        f"to {d.get('to', 'someone else')}; earlier notes: {d.get('notes') or 'none'}"
+    ),
+    "user.reset_link_issued": lambda d: (
+        f"works until {_when(d['expires_at'])}" if d.get("expires_at") else ""
+    ),
+    "opening.updated": lambda d: f"changed {_readable(d.get('fields', []))}",
+    "candidate.updated": lambda d: f"changed {_readable(d.get('fields', []))}",
+}
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
 def summarise(action: str, details: dict[str, Any]) -> str:
-    """A line about what changed; the full details stay in the database."""
+    """A line about what changed, as a person would read it; the full details stay in the
+    database."""
     d = details or {}
-    if action == "user.role_changed":
-        text = f"from {_role(d.get('old'))} to {_role(d.get('new'))}"
-    elif action == "user.created":
-        text = f"as {_role(d.get('role'))}"
-    elif action == "debrief.decided":
-        decision = "hire" if d.get("decision") == "hire" else "no hire"
-        text = f"{decision}: {_short(d.get('rationale', ''), 120)}"
-    elif action == "debrief.reopened":
-        text = f"reason: {_short(d.get('reason', ''), 100)}; it was {d.get('earlier_decision')}"
-    elif action == "scorecard.amended":
-        text = f"reason: {_short(d.get('reason', ''), 80)}; changed {_short(d.get('after', {}))}"
+    if action in _SUMMARIES:
+        text = _SUMMARIES[action](d)
     elif action == "packet.downloaded":
         text = f"{d.get('variant', '')} packet".strip()
         if d.get("via") == "opening_zip":
             text += ", in the opening's zip"
     else:
-        text = "; ".join(f"{k.replace('_', ' ')}: {_short(v)}" for k, v in d.items())
+        text = "; ".join(
+            f"{k.replace('_', ' ')}: {_readable(v)}"
+            for k, v in d.items()
+            if v is not None and k != "key"
+        )
     return _short(text, SUMMARY_LENGTH)
 
 

@@ -155,3 +155,28 @@ def test_nonsense_filters_and_pages_show_the_first_page_of_everything(demo, sign
         assert response.status_code == 200, query
         assert len(table_rows(response.get_data(as_text=True))) == 1, query
     assert client.get(f"/admin/users/{10**30}").status_code == 404
+
+
+def test_details_read_as_a_person_would_in_the_viewers_zone(demo, sign_in_as) -> None:
+    """No "override: None", no ISO timestamps: plain words, times in the admin's zone."""
+    loop = demo.opening.candidates[0].loops[0]
+    session = loop.sessions[0]
+    ada = demo.users["admin"]
+    ada.time_zone = "America/New_York"
+    moved_to = datetime(2026, 12, 8, 15, 30, tzinfo=UTC)
+    record(ada, "loop.confirmed", loop, 40, override=None)
+    record(ada, "loop.confirmed", loop, 35, override="Pairing covers it next week.")
+    record(ada, "session.moved", session, 30, starts_at=moved_to.isoformat())
+    record(ada, "user.reset_link_issued", demo.users["kwame"], 20, expires_at=moved_to.isoformat())
+    record(ada, "opening.updated", demo.opening, 10, fields=["title", "pitch_text"])
+    db.session.commit()
+    page = sign_in_as("admin@example.com").get("/admin/audit").get_data(as_text=True)
+    rows = table_rows(page)
+    assert rows[0].endswith("changed title, pitch text")
+    assert rows[1].endswith("works until Tue 08 Dec 2026, 10:30 EST")
+    assert rows[2].endswith("to Tue 08 Dec 2026, 10:30 EST")
+    assert rows[3].endswith("with uncovered competencies, because: Pairing covers it next week.")
+    assert rows[4].endswith("every focus competency covered")
+    shown = " ".join(rows)
+    assert "None" not in shown and "+00:00" not in shown and "2026-12-08T" not in shown
+    assert " EST " in rows[0], "when it happened, in the viewer's zone, named"
