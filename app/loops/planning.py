@@ -310,6 +310,25 @@ def confirm_loop(loop: Loop, actor: User, override_reason: str = "") -> Debrief:
     return debrief
 
 
+@dataclass(frozen=True)
+class Cancellation:
+    """What cancelling a loop would do, for the coordinator to confirm: the interviews and
+    debrief it ends, and who is told (nobody, while the loop is still being planned)."""
+
+    sessions: list[InterviewSession]
+    debrief: Debrief | None
+    told: list[User]
+
+
+def cancellation_of(loop: Loop) -> Cancellation:
+    if loop.status != LoopStatus.CONFIRMED:
+        return Cancellation(list(loop.sessions), loop.debrief, [])
+    told: dict[int, User] = {s.interviewer_id: s.interviewer for s in loop.sessions}
+    if loop.debrief is not None:
+        told.update({person.id: person for person in debrief_attendees(loop)})
+    return Cancellation(list(loop.sessions), loop.debrief, list(told.values()))
+
+
 def cancel_loop(loop: Loop, actor: User) -> None:
     if loop.status == LoopStatus.CANCELLED:
         return

@@ -25,6 +25,7 @@ from ..models import (
     Candidate,
     InterviewSession,
     Loop,
+    LoopStatus,
     Reminder,
     RubricVersion,
     ScriptVersion,
@@ -41,6 +42,7 @@ from .planning import (
     NotesDecisionNeeded,
     PlanningError,
     cancel_loop,
+    cancellation_of,
     competency_names,
     confirm_loop,
     coverage_matrix,
@@ -268,11 +270,27 @@ def confirm(loop_id: int):
     return _planner(_loop_or_404(loop_id), 400, confirm_form=form)
 
 
+@bp.get("/loops/<int:loop_id>/cancel")
+@login_required
+def cancel_confirm(loop_id: int):
+    """What cancelling would end and who would be told, with the one button that does it."""
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    if loop.status in (LoopStatus.CANCELLED, LoopStatus.DECIDED):
+        return redirect(url_for("loops.planner", loop_id=loop.id))
+    return render_template(
+        "loops/cancel.html", hiring_loop=loop, cancellation=cancellation_of(loop)
+    )
+
+
 @bp.post("/loops/<int:loop_id>/cancel")
 @login_required
 def cancel(loop_id: int):
     loop = _loop_or_404(loop_id)
     require("loop.plan", loop)
+    if request.form.get("confirmed") != "yes":
+        # One click never cancels: the page says what would go and asks once more.
+        return redirect(url_for("loops.cancel_confirm", loop_id=loop.id))
     cancel_loop(loop, current_user)
     db.session.commit()
     flash("Loop cancelled; everyone invited gets a cancellation.", "info")

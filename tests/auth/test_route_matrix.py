@@ -165,6 +165,7 @@ ROUTES = {
     ("loops.confirm", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
     ("loops.debrief", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
     ("loops.cancel", "POST"): [case(LOOP, only("admin", "coordinator", ok=302))],
+    ("loops.cancel_confirm", "GET"): [case(LOOP, only("admin", "coordinator"))],
     ("loops.session_ics", "GET"): [
         case(PRIYA_LOOP_SESSION, only("admin", "coordinator", "hiring_manager", "interviewer"))
     ],

@@ -506,6 +506,7 @@ ENDPOINTS: list[Endpoint] = [
         ("loops.cancel", "POST"),
         allowed=PLANNERS,
         url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {"confirmed": st.sampled_from(["yes", "no", ""])},
         may_change=lambda body: (
             "loops.status",
             "interview_sessions.invite_sequence",
@@ -641,6 +642,7 @@ NO_INPUT = {
     "interviews.scorecard",
     "interviews.amend",
     "loops.planner",
+    "loops.cancel_confirm",
     "loops.session_ics",
     "loops.debrief_ics",
     "debriefs.debrief",

@@ -278,3 +278,40 @@ def test_a_control_character_in_a_time_is_refused(app, demo, path, starts_at) ->
     assert CONTROL_MESSAGE in response.get_data(as_text=True)
     db.session.expire_all()
     assert (session.starts_at, loop.debrief.starts_at) == before
+
+
+def test_cancelling_asks_first_naming_what_ends_and_who_is_told(app, demo) -> None:
+    from ..conftest import csrf_from, sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    planner = client.get(f"/loops/{loop.id}").get_data(as_text=True)
+    token = csrf_from(planner)
+    assert f'href="/loops/{loop.id}/cancel"' in planner
+    one_click = client.post(f"/loops/{loop.id}/cancel", data={"csrf_token": token})
+    assert one_click.status_code == 302
+    assert one_click.headers["Location"] == f"/loops/{loop.id}/cancel"
+    db.session.expire_all()
+    assert loop.status == "confirmed", "one click cancels nothing"
+
+    page = client.get(f"/loops/{loop.id}/cancel").get_data(as_text=True)
+    for session in loop.sessions:
+        assert f"Interview with {session.interviewer.name}" in page
+    assert "The debrief," in page
+    told = {"Priya Raman", "Tomás Ortega", "Maya Okafor"}
+    for name in told:
+        assert name in page.split("Who will be told", 1)[1]
+    assert "Yes, cancel the loop and tell 3 people" in page
+
+    done = client.post(f"/loops/{loop.id}/cancel", data={"csrf_token": token, "confirmed": "yes"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert loop.status == "cancelled"
+    mailed = {
+        r.recipient.name
+        for r in reminders(loop, status="pending")
+        if r.kind in ("session_cancel", "debrief_cancel")
+    }
+    assert mailed == told, "the page named exactly the people the cancellation tells"
