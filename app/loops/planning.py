@@ -59,8 +59,10 @@ def add_session(
     rubric_keys = {c["key"] for c in rubric.competencies}
     unknown = [key for key in focus_competencies if key not in rubric_keys]
     if unknown:
+        names = competency_names()
+        listed = ", ".join(names.get(key, key) for key in unknown)
         raise PlanningError(
-            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the rubric "
+            f"{listed} {'is' if len(unknown) == 1 else 'are'} not in the rubric "
             f"{rubric.title}: pick focus competencies from the session's rubric."
         )
     session = InterviewSession(

@@ -76,10 +76,14 @@ def _session_form(formdata=None) -> SessionForm:
         (s.id, f"{s.title} ({s.total_minutes} min)") for s in scripts
     ]
     form.rubric_id.choices = [(0, "Choose…")] + [(r.id, r.title) for r in rubrics]
-    form.focus.choices = [
-        (c["key"], f"{c['name']} ({r.title})") for r in rubrics for c in r.competencies
-    ]
+    # Every rubric's competencies are valid choices; the page offers the chosen rubric's only,
+    # and planning refuses a competency from another rubric by name.
+    form.focus.choices = [(c["key"], c["name"]) for r in rubrics for c in r.competencies]
     return form
+
+
+def _focus_groups() -> list[tuple[RubricVersion, list[dict]]]:
+    return [(rubric, rubric.competencies) for rubric in latest_versions(RubricVersion)]
 
 
 def _planner(loop: Loop, status: int = 200, **forms):
@@ -109,6 +113,8 @@ def _planner(loop: Loop, status: int = 200, **forms):
         coverage=coverage_matrix(loop, names),
         warnings=schedule_warnings(candidate, loop.sessions, interviewer_clashes(loop)),
         reminders=reminders,
+        focus_groups=_focus_groups(),
+        competency_names=names,
         can_plan=can(current_user, "loop.plan", loop),
         can_open_debrief=can(current_user, "debrief.view", loop),
         debrief_refusal=refusal_reason(current_user, "debrief.view", loop),

@@ -21,9 +21,12 @@ def add_interview(
     form.get_by_label("Interviewer").select_option(label=interviewer)
     form.get_by_label("Script").select_option(label=script)
     form.get_by_label("Rubric").select_option(label=rubric)
+    # Only the chosen rubric's competencies are offered, by name.
+    expect(form.locator(".focus-choices:visible .focus-rubric")).to_have_text(rubric)
+    expect(form.locator(".focus-choices[hidden] input:not([disabled])")).to_have_count(0)
     form.get_by_label("Starts at (your time)").fill(start)
     for name in focus:
-        form.get_by_label(name, exact=False).first.check()
+        form.get_by_label(name, exact=True).check()
     form.get_by_role("button", name="Add interview").click()
     expect(page.get_by_text("Interview added.")).to_be_visible()
 

@@ -315,3 +315,32 @@ def test_cancelling_asks_first_naming_what_ends_and_who_is_told(app, demo) -> No
         if r.kind in ("session_cancel", "debrief_cancel")
     }
     assert mailed == told, "the page named exactly the people the cancellation tells"
+
+
+def test_focus_from_another_rubric_is_refused_by_name_and_the_list_says_names(app, demo) -> None:
+    from ..conftest import csrf_from, sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    session = loop.sessions[0]
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    planner = client.get(f"/loops/{loop.id}").get_data(as_text=True)
+    assert "API and interface design" in planner.split('id="sessions"', 1)[1].split("</table>")[0]
+    form = planner.split('id="add-session"', 1)[1]
+    assert 'data-rubric-id="' in form and "Architecture and trade-offs</label>" in form
+    response = client.post(
+        f"/loops/{loop.id}/sessions",
+        data={
+            "csrf_token": csrf_from(planner),
+            "interviewer_id": str(session.interviewer_id),
+            "script_id": str(session.script_version_id),
+            "rubric_id": str(session.rubric_version_id),
+            "starts_at": (session.starts_at + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "focus": ["api-design", "architecture-tradeoffs"],
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Architecture and trade-offs is not in the rubric Backend engineer" in page
+    assert "architecture-tradeoffs is" not in page
