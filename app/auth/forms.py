@@ -16,7 +16,9 @@ class SignInForm(Form):
         validators=[DataRequired("Enter your password.")],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device")
+    # On by default: an interviewer's week must not end at a browser restart; untick it on a
+    # shared machine.
+    remember = BooleanField("Keep me signed in on this device", default=True)
     submit = SubmitField("Sign in")
 
 

@@ -4,6 +4,10 @@ a foreign Origin is refused even with a valid token."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -126,13 +130,25 @@ def test_a_session_idle_past_the_limit_ends_and_a_remembered_one_does_not(app, d
     assert is_signed_in(inside), "the visit before started the idle time again"
 
 
-def test_keep_me_signed_in_sets_a_cookie_that_outlives_the_browser(app, demo) -> None:
-    def session_cookie(**extra) -> str:
-        response = sign_in(app.test_client(), "priya@example.com", **extra)
-        return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{COOKIE}="))
+def test_every_cookie_outlives_the_browser_for_as_long_as_the_choice_says(app, demo) -> None:
+    """Closing the browser mid-week signs nobody out; "keep me signed in" (the default) lasts
+    the remember days, and without it the cookie ends with the idle limit."""
 
-    assert "Expires=" in session_cookie(remember="y")
-    assert "Expires=" not in session_cookie(), "without the choice it ends with the browser"
+    def lasts_hours(**extra) -> float:
+        response = sign_in(app.test_client(), "priya@example.com", **extra)
+        cookie = next(
+            c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{COOKIE}=")
+        )
+        expires = re.search(r"Expires=([^;]+)", cookie)
+        assert expires, f"a cookie that ends with the browser: {cookie}"
+        return (parsedate_to_datetime(expires.group(1)) - datetime.now(UTC)).total_seconds() / 3600
+
+    assert 29 * 24 < lasts_hours(remember="y") <= 30 * 24
+    assert 11.9 < lasts_hours() <= 12
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert re.search(r'<input checked id="remember"|id="remember"[^>]* checked', page), (
+        "keep me signed in is ticked by default"
+    )
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example.com", "null", "http://localhost:8"])

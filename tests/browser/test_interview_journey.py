@@ -149,7 +149,13 @@ def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
     assert "experience" not in stored(priya_card.id).stage_notes
     assert not any(s.startswith("Saved") for s in page.evaluate("window.__statuses"))
 
-    dialog.get_by_label("Email").fill("priya@example.com")
+    # Her email is already there and the password field has the focus: one thing to type.
+    expect(dialog.get_by_label("Email")).to_have_value("priya@example.com")
+    expect(dialog.get_by_label("Password")).to_be_focused()
+    dialog.get_by_label("Password").fill("not her password")
+    dialog.get_by_role("button", name="Sign in and save").click()
+    expect(dialog.locator("#sign-in-error")).to_be_visible()
+    expect(dialog.get_by_label("Email")).to_have_value("priya@example.com")
     dialog.get_by_label("Password").fill(DEMO_PASSWORD)
     dialog.get_by_role("button", name="Sign in and save").click()
     expect(dialog).to_be_hidden()

@@ -20,8 +20,11 @@ export function createSignIn({ tokenUrl, loginUrl, form, dialog, onSignedIn }) {
   function open() {
     if (dialog && !dialog.open && typeof dialog.showModal === "function") {
       dialog.showModal();
+      // The email is filled in (and kept after a failed try): the password is what is missing.
       const email = document.getElementById("sign-in-email");
-      if (email) email.focus();
+      const password = document.getElementById("sign-in-password");
+      if (email && email.value && password) password.focus();
+      else if (email) email.focus();
     }
   }
 
