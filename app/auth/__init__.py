@@ -10,7 +10,7 @@ from flask import Flask, jsonify, redirect, request, url_for
 from ..extensions import login_manager
 from ..web.errors import wants_json
 from .cli import users_cli
-from .sessions import SessionCookies, load_signed_in_user
+from .sessions import load_signed_in_user
 from .views import bp
 
 
@@ -37,7 +37,6 @@ def _redact_request_logs() -> None:
 
 def init_app(app: Flask) -> None:
     _redact_request_logs()
-    app.session_interface = SessionCookies()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -8,9 +8,9 @@ password deletes all of its rows, and reactivating brings none back.
 
 Idle time is kept in the signed cookie itself (`seen_at`, refreshed at most once a minute), so
 that reading a page never writes to the database. A remembered session ("keep me signed in
-on this device", the default) has no idle limit; every session ends SESSION_REMEMBER_DAYS
-after sign-in. Either way the cookie outlives the browser: closing it mid-week signs nobody
-out; an unremembered cookie lasts only as long as the idle limit.
+on this device", ticked by default so a browser restart mid-week signs nobody out) has a
+cookie that outlives the browser and no idle limit; every session ends SESSION_REMEMBER_DAYS
+after sign-in.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, g, session
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import current_app, g, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
 
@@ -32,7 +31,6 @@ from ..web.logs import USER_ID_KEY
 
 TOKEN_KEY = "loopkit_session"  # noqa: S105  (the session key it sits under, not a secret)
 SEEN_KEY = "loopkit_seen_at"
-REMEMBER_KEY = "loopkit_remember"
 SEEN_REFRESH_SECONDS = 60
 
 
@@ -68,22 +66,10 @@ def start_session(user: User, remember: bool, now: datetime | None = None) -> No
     login_user(user)
     session[TOKEN_KEY] = token
     session[SEEN_KEY] = int(time.time())
-    session[REMEMBER_KEY] = remember
-    # Every cookie outlives the browser (a crash or restart mid-week must not sign anyone out);
-    # how long it lasts is `SessionCookies.get_expiration_time`'s choice.
-    session.permanent = True
-
-
-class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the cookie's life following the choice made at
-    sign-in: "keep me signed in" lasts SESSION_REMEMBER_DAYS; otherwise the cookie ends with
-    the idle limit, renewed as the session is used, so an idle shared machine forgets it."""
-
-    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
-        expires = super().get_expiration_time(app, session)
-        if expires is None or session.get(REMEMBER_KEY, True):
-            return expires
-        return utcnow() + timedelta(hours=float(app.config["SESSION_IDLE_HOURS"]))
+    # A remembered cookie outlives the browser. An unremembered one (the choice for a shared
+    # machine) ends with it, and stays bound to this browser by Flask-Login's strong session
+    # protection, which spares permanent sessions.
+    session.permanent = remember
 
 
 def _delete_this_browsers_row() -> None:
