@@ -29,6 +29,7 @@ from ..models import (
 from ..notify.outbox import sync_loop_reminders
 from ..storage.types import utcnow
 from ..web.input import text_problem
+from ..web.timefmt import local_time
 from .fields import FieldError, ScorecardForm, as_json_value, form_for, read_value, write_values
 
 MAX_AMEND_REASON = 2_000
@@ -190,17 +191,30 @@ def submission_errors(scorecard: Scorecard, min_evidence: int) -> dict[str, str]
     return errors
 
 
+# Where a refusal that is not about one field points: the submit button itself.
+SUBMIT_BUTTON = "submit-scorecard"
+
+
 def submit_scorecard(user: User, scorecard: Scorecard, min_evidence: int, now=None) -> dict:
     """Submit when complete; returns the errors otherwise (and changes nothing)."""
     if not can(user, "scorecard.edit", scorecard):
         if scorecard.is_submitted and scorecard.interviewer_id == user.id:
             raise ScorecardLocked(scorecard.id)
         raise NotAllowed(scorecard.id)
+    now = now or utcnow()
+    opens_at = scorecard.session.starts_at
+    if now < opens_at:
+        # A verdict on an interview that has not happened is a guess; drafts keep saving.
+        when = local_time(opens_at, "%a %d %b %H:%M", tz=user.time_zone)
+        return {
+            SUBMIT_BUTTON: f"The interview starts {when} ({user.time_zone}): you can submit from "
+            "then. Until then your notes keep saving as a draft."
+        }
     errors = submission_errors(scorecard, min_evidence)
     if errors:
         return errors
     scorecard.status = ScorecardStatus.SUBMITTED
-    scorecard.submitted_at = now or utcnow()
+    scorecard.submitted_at = now
     scorecard.version += 1
     record_audit(user, "scorecard.submitted", scorecard, version=scorecard.version)
     db.session.flush()

@@ -293,7 +293,7 @@ def prepare_team(team: DemoTeam) -> None:
         changes[f"rating.{key}.evidence"] = evidence
     tomas = team.users["tomas"]
     save_changes(card, 1, changes)
-    assert not submit_scorecard(tomas, card, 40)
+    assert not submit_scorecard(tomas, card, 40, now=tomas_session.ends_at)
     failed = queue_mail("scorecard_due", team.users["priya"], "hostile.failed", loop=loop)
     failed.status = "failed"
     db.session.commit()

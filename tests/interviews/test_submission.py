@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Scorecard
+from app.storage.types import utcnow
 
 from ..conftest import csrf_from
 from .test_autosave import stored
@@ -239,3 +243,24 @@ def test_an_amendment_reason_past_the_limit_is_refused(priya, priya_card) -> Non
     assert response.status_code == 400
     assert "Shorten this to 2,000 characters or fewer" in response.get_data(as_text=True)
     assert stored(priya_card.id).summary == "Solid backend engineer."
+
+
+def test_submitting_before_the_interview_starts_is_refused_and_the_draft_kept(
+    priya, priya_card
+) -> None:
+    """A verdict on an interview that has not happened: the message says when it opens."""
+    client, post = priya
+    session = priya_card.session
+    session.starts_at = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    session.ends_at = session.starts_at + timedelta(minutes=45)
+    starts = session.starts_at
+    db.session.commit()
+    response = post(complete_form(summary="Written before the call, kept as a draft."))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    local = starts.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"The interview starts {local:%a %d %b %H:%M} (Europe/Berlin)" in page
+    assert 'href="#submit-scorecard"' in page, "the summary points at the button"
+    card = stored(priya_card.id)
+    assert card.status == "draft"
+    assert card.summary == "Written before the call, kept as a draft."

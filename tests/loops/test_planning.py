@@ -154,7 +154,8 @@ def test_submitting_cancels_nags_and_the_last_one_tells_the_manager(planned) -> 
             k: {"level": 3, "evidence": "x" * 60, "not_assessed": False, "reason": ""}
             for k in session.focus_competencies
         }
-        assert submit_scorecard(session.interviewer, card, 40) == {}
+        after_it = session.ends_at  # as if the interview had happened
+        assert submit_scorecard(session.interviewer, card, 40, now=after_it) == {}
     assert reminders(loop, kind="scorecard_nag", status="pending") == []
     assert reminders(loop, kind="scorecard_due", status="pending") == []
     (ready,) = reminders(loop, kind="ready_for_debrief")

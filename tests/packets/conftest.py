@@ -46,7 +46,8 @@ def fill(card: Scorecard, **overrides) -> Scorecard:
 def submit(card: Scorecard, **overrides) -> Scorecard:
     """Submit through the domain function (which also requests the packet), and commit."""
     fill(card, **overrides)
-    errors = submit_scorecard(card.interviewer, card, min_evidence=40)
+    # As if the interview had happened: Tomás's is tomorrow in the demo.
+    errors = submit_scorecard(card.interviewer, card, min_evidence=40, now=card.session.ends_at)
     assert errors == {}, errors
     db.session.commit()
     return card
