@@ -138,6 +138,9 @@ def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
     page = priya_page
     page.goto(f"{live_server}/interviews/{priya_card.session_id}")
     page.evaluate(WATCH_STATUS)
+    # A remembered session's cookie is renewed by every answer: let the page's own first
+    # requests finish, or one of them would set the cookie again after it is cleared.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()  # the session ends while the interviewer types
     page.locator("#notes-experience").fill("Typed after the session expired.")
     page.locator("#notes-pitch").focus()
