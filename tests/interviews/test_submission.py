@@ -264,3 +264,16 @@ def test_submitting_before_the_interview_starts_is_refused_and_the_draft_kept(
     card = stored(priya_card.id)
     assert card.status == "draft"
     assert card.summary == "Written before the call, kept as a draft."
+
+
+def test_what_the_candidate_asked_has_one_place_shown_where_it_was_asked(priya, priya_card):
+    """A second "What they asked about" field used to sit beside the questions box and then
+    show up under Logistics as "—"."""
+    client, _ = priya
+    page = client.get(f"/interviews/{priya_card.session_id}").get_data(as_text=True)
+    stage = page.split('id="stage-candidate-questions"', 1)[1].split("</section>", 1)[0]
+    assert stage.count("<textarea") == 2, "its notes and the questions it is about"
+    assert "Questions the candidate asked" in stage
+    assert "What they asked about" not in page
+    logistics = page.split('id="stage-logistics"', 1)[1].split("</section>", 1)[0]
+    assert "Questions the candidate asked" not in logistics
