@@ -23,9 +23,15 @@ MAX_BLOCK = timedelta(hours=2)
 MIN_BREAK = timedelta(minutes=15)
 
 
+# A hiring manager's working day in their own zone, until people keep their own hours.
+MANAGER_DAY = (time(9, 0), time(17, 0))
+
+
 @dataclass(frozen=True)
 class Warning:
-    kind: str  # too_many_in_a_day | outside_working_hours | no_break | double_booked
+    # too_many_in_a_day | outside_working_hours | no_break | back_to_back | candidate_overlap |
+    # double_booked | in_the_past | debrief_outside_hours
+    kind: str
     message: str
     session_ids: tuple[int, ...] = field(default=())
 
@@ -35,12 +41,15 @@ def _hm(value: time) -> str:
 
 
 def schedule_warnings(
-    candidate: Candidate, sessions: Sequence[InterviewSession], other_bookings=None
+    candidate: Candidate,
+    sessions: Sequence[InterviewSession],
+    other_bookings=None,
+    now: datetime | None = None,
 ) -> list[Warning]:
     """Warnings for a candidate's sessions, judged in the candidate's time zone.
 
     `other_bookings` maps a session id to the interviewer's clashing sessions elsewhere
-    (see `interviewer_clashes`)."""
+    (see `interviewer_clashes`); given `now`, sessions already started are named too."""
     zone = ZoneInfo(candidate.time_zone)
     ordered = sorted(sessions, key=lambda s: s.starts_at)
     warnings: list[Warning] = []
@@ -88,6 +97,22 @@ def schedule_warnings(
         warnings.extend(_long_block(block, zone))
         block = [session]
     warnings.extend(_long_block(block, zone))
+    in_long_blocks = {i for w in warnings if w.kind == "no_break" for i in w.session_ids}
+    warnings.extend(_pairs_too_close(ordered, zone, in_long_blocks))
+
+    if now is not None:
+        for session in ordered:
+            if session.starts_at < now:
+                warnings.append(
+                    Warning(
+                        "in_the_past",
+                        f"The interview with {session.interviewer.name} at "
+                        f"{session.starts_at.astimezone(zone):%a %d %b %H:%M} candidate time "
+                        "has already started or happened. Move it, or it is confirmed as a "
+                        "record of the past (its reminders would go out at once).",
+                        (session.id,),
+                    )
+                )
 
     for session in ordered:
         for other in ordered:
@@ -116,6 +141,60 @@ def schedule_warnings(
                 )
             )
     return warnings
+
+
+def _pairs_too_close(
+    ordered: list[InterviewSession], zone: ZoneInfo, in_long_blocks: set[int]
+) -> list[Warning]:
+    """Consecutive interviews that overlap (the candidate cannot be in both) or leave less
+    than a break between them (unless a long-block warning already names them)."""
+    warnings = []
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        gap = later.starts_at - earlier.ends_at
+        when = (
+            f"{earlier.interviewer.name} until {earlier.ends_at.astimezone(zone):%a %H:%M}, "
+            f"{later.interviewer.name} from {later.starts_at.astimezone(zone):%H:%M} "
+            "candidate time"
+        )
+        if gap < timedelta(0) and earlier.interviewer_id != later.interviewer_id:
+            warnings.append(
+                Warning(
+                    "candidate_overlap",
+                    f"The candidate would be in two interviews at once ({when}). Move one.",
+                    (earlier.id, later.id),
+                )
+            )
+        elif timedelta(0) <= gap < MIN_BREAK and not {earlier.id, later.id} <= in_long_blocks:
+            warnings.append(
+                Warning(
+                    "back_to_back",
+                    f"Back to back with no {int(MIN_BREAK.total_seconds() // 60)}-minute "
+                    f"break ({when}): leave the candidate time to breathe.",
+                    (earlier.id, later.id),
+                )
+            )
+    return warnings
+
+
+def debrief_warnings(loop: Loop) -> list[Warning]:
+    """A debrief outside the hiring manager's working day, in their own zone."""
+    debrief = loop.debrief
+    if debrief is None:
+        return []
+    manager = loop.opening.hiring_manager
+    zone = ZoneInfo(manager.time_zone)
+    start, end = debrief.starts_at.astimezone(zone), debrief.ends_at.astimezone(zone)
+    first, last = MANAGER_DAY
+    if first <= start.time() and end.time() <= last and start.date() == end.date():
+        return []
+    return [
+        Warning(
+            "debrief_outside_hours",
+            f"The debrief at {start:%a %d %b %H:%M}–{end:%H:%M} is outside {manager.name}'s "
+            f"working day ({_hm(first)}–{_hm(last)} {manager.time_zone}). Move it into their "
+            "day, or check they can make it.",
+        )
+    ]
 
 
 def _long_block(block: list[InterviewSession], zone: ZoneInfo) -> list[Warning]:

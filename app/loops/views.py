@@ -35,7 +35,7 @@ from ..notify.calendar import debrief_invite, session_invite
 from ..notify.outbox import debrief_attendees, retry_by_hand
 from ..storage.types import utcnow
 from ..web.timefmt import viewer_zone
-from .checks import interviewer_clashes, local_datetime, schedule_warnings
+from .checks import debrief_warnings, interviewer_clashes, local_datetime, schedule_warnings
 from .forms import ConfirmLoopForm, DebriefForm, MoveSessionForm, ReassignForm, SessionForm
 from .planning import (
     CoverageError,
@@ -111,7 +111,16 @@ def _planner(loop: Loop, status: int = 200, **forms):
         hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
         candidate=candidate,
         coverage=coverage_matrix(loop, names),
-        warnings=schedule_warnings(candidate, loop.sessions, interviewer_clashes(loop)),
+        warnings=[
+            # Once confirmed, an interview under way is no mistake: past times warn while planning.
+            *schedule_warnings(
+                candidate,
+                loop.sessions,
+                interviewer_clashes(loop),
+                utcnow() if loop.status == LoopStatus.PLANNING else None,
+            ),
+            *debrief_warnings(loop),
+        ],
         reminders=reminders,
         focus_groups=_focus_groups(),
         competency_names=names,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+import html
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.extensions import db
-from app.loops.checks import local_datetime, schedule_warnings
+from app.loops.checks import debrief_warnings, local_datetime, schedule_warnings
 from app.loops.planning import add_session, start_loop
 from app.models import Candidate
 
@@ -112,3 +113,63 @@ def test_local_times_that_a_clock_change_skips_or_repeats_are_refused() -> None:
         local_datetime("2026-10-25T02:30", "Europe/Berlin")
     with pytest.raises(ValueError, match="Enter a date and time"):
         local_datetime("tomorrow at ten", "Europe/Berlin")
+
+
+def test_back_to_back_interviews_warn(planning) -> None:
+    demo, candidate, loop, script, rubric = planning
+    for who, start in (("priya", "09:00"), ("tomas", "09:45")):
+        add_session(
+            loop, demo.users[who], script, rubric, at("America/New_York", "2026-06-10", start)
+        )
+    db.session.refresh(loop)
+    (warning,) = schedule_warnings(candidate, loop.sessions)
+    assert warning.kind == "back_to_back"
+    assert "Priya Raman until Wed 09:45, Tomás Ortega from 09:45 candidate time" in warning.message
+
+
+def test_a_candidate_in_two_interviews_at_once_warns(planning) -> None:
+    demo, candidate, loop, script, rubric = planning
+    for who, start in (("priya", "09:00"), ("tomas", "09:30")):
+        add_session(
+            loop, demo.users[who], script, rubric, at("America/New_York", "2026-06-10", start)
+        )
+    db.session.refresh(loop)
+    (warning,) = schedule_warnings(candidate, loop.sessions)
+    assert warning.kind == "candidate_overlap"
+    assert "two interviews at once" in warning.message
+
+
+def test_a_start_already_past_warns_while_planning(planning) -> None:
+    demo, candidate, loop, script, rubric = planning
+    add_session(
+        loop, demo.users["priya"], script, rubric, at("America/New_York", "2026-06-10", "10:00")
+    )
+    db.session.refresh(loop)
+    now = datetime(2026, 6, 11, 12, 0, tzinfo=UTC)
+    (warning,) = schedule_warnings(candidate, loop.sessions, now=now)
+    assert warning.kind == "in_the_past"
+    assert "Wed 10 Jun 10:00 candidate time has already started or happened" in warning.message
+    assert schedule_warnings(candidate, loop.sessions, now=datetime(2026, 6, 1, tzinfo=UTC)) == []
+
+
+def test_a_debrief_outside_the_managers_day_warns(app, demo) -> None:
+    from ..conftest import sign_in
+
+    loop = demo.opening.candidates[0].loops[0]
+    manager = loop.opening.hiring_manager
+    local = loop.debrief.starts_at.astimezone(ZoneInfo(manager.time_zone))
+    loop.debrief.starts_at = local.replace(hour=19, minute=0).astimezone(UTC)
+    loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
+    (warning,) = debrief_warnings(loop)
+    assert warning.kind == "debrief_outside_hours"
+    assert "19:00" in warning.message and f"(09:00–17:00 {manager.time_zone})" in warning.message
+    loop.debrief.starts_at = local.replace(hour=11, minute=0).astimezone(UTC)
+    loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
+    assert debrief_warnings(loop) == []
+    loop.debrief.starts_at = local.replace(hour=19, minute=0).astimezone(UTC)
+    loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    page = html.unescape(client.get(f"/loops/{loop.id}").get_data(as_text=True))
+    assert "is outside Maya Okafor's working day" in page
