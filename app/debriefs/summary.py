@@ -9,6 +9,7 @@ from typing import Any
 
 from ..loops.queries import load_loop  # noqa: F401  (re-exported: the packet loads loops too)
 from ..models import InterviewSession, Loop, Recommendation, Scorecard
+from ..web.timefmt import local_time
 
 POSITIVE = {Recommendation.YES.value, Recommendation.STRONG_YES.value}
 NEGATIVE = {Recommendation.NO.value, Recommendation.STRONG_NO.value}
@@ -37,6 +38,9 @@ class Column:
     stage_notes: list[tuple[str, str]]  # (stage title, notes) in script order
     answers: list[tuple[str, str, bool]]  # (label, answer, private)
     questions: list[str]
+    # The interviewer's name, and the interview's when they ran more than one in the loop:
+    # two columns headed by one name would look like the same scorecard twice.
+    label: str = ""
 
     @property
     def interviewer(self):
@@ -92,6 +96,14 @@ def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> Debri
         for index, label in enumerate(session.rubric.scale_labels, start=1):
             scale.setdefault(index, label)
         columns.append(_column(session, card, include_private))
+
+    per_interviewer = Counter(c.session.interviewer_id for c in columns)
+    for column in columns:
+        column.label = column.interviewer.name
+        if per_interviewer[column.session.interviewer_id] > 1:
+            column.label += (
+                f" · {column.session.script.title}, {local_time(column.session.starts_at)}"
+            )
 
     keys = list(dict.fromkeys([*loop.opening.competency_keys, *owners]))
     rows = []
