@@ -4,7 +4,7 @@ METHOD:REQUEST for invites and updates, METHOD:CANCEL for cancellations."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -15,6 +15,17 @@ from ..storage.types import utcnow
 from ..web.timefmt import zone
 
 PRODID = "-//Loopkit//Hiring loops//EN"
+
+
+def unambiguous(moment: datetime, local: tzinfo) -> datetime:
+    """`moment` in `local`, unless that local time happens twice (the repeated hour of a
+    fall-back night): then in UTC (DTSTART:...Z). RFC 5545 reads such a TZID time as its first
+    occurrence and some clients as the second; a UTC time has one reading everywhere."""
+    here = moment.astimezone(local)
+    other = here.replace(fold=1 - here.fold)
+    if other.utcoffset() != here.utcoffset():
+        return moment.astimezone(UTC)
+    return here
 
 
 def _host(base_url: str) -> str:
@@ -54,10 +65,10 @@ def _calendar(
     event.add("sequence", sequence)
     event.add("dtstamp", utcnow())
     # Times carry the recipient's zone with its VTIMEZONE, so calendars show them correctly
-    # across daylight-saving changes.
+    # across daylight-saving changes; a time that happens twice there is written in UTC.
     local = zone(tz_name)
-    event.add("dtstart", starts_at.astimezone(local))
-    event.add("dtend", ends_at.astimezone(local))
+    event.add("dtstart", unambiguous(starts_at, local))
+    event.add("dtend", unambiguous(ends_at, local))
     event.add("summary", summary)
     event.add("description", description)
     if location:
