@@ -1,11 +1,16 @@
 """Deliver due reminders exactly once where a mail system allows it.
 
-A run claims due rows by taking a lease (`status='sending'`, `lease_until`, `lease_token`) in
-one conditional UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers),
-commits, sends, then marks each row sent under its lease token. Two dispatchers never claim
-the same row; a dispatcher that dies mid-run leaves leases that expire and are retried. The one
-duplicate no mail system can prevent (the process dying after the SMTP server accepted a mail
-and before the row was marked) carries the same Message-ID, so it is recognisable.
+A run claims a small batch of due rows by taking a lease (`status='sending'`, `lease_until`,
+`lease_token`) in one conditional UPDATE (with FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
+serialises writers), commits, sends, then marks each row sent under its lease token. Leases
+are short and stamped from the database's clock at each claim, and renewed while the batch is
+being sent (also while one slow SMTP conversation is under way), so two dispatchers never
+claim the same row, and a dispatcher that dies mid-run costs its batch seconds, not minutes.
+The one duplicate no mail system can prevent (the process dying after the SMTP server accepted
+a mail and before the row was marked) carries the same Message-ID, so it is recognisable.
+
+A permanent refusal (SMTP 5xx for this mail) fails the delivery at once, saying why; anything
+else is retried with backoff, timed from the database's clock at the failure.
 """
 
 from __future__ import annotations
@@ -14,27 +19,45 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import InterviewSession, Loop, Reminder, ReminderStatus
-from ..storage.types import utcnow
 from .messages import build_message
-from .transports import Transport, transport_from_config
+from .transports import Transport, describe_failure, transport_from_config
 
 log = logging.getLogger(__name__)
 
 # Five attempts over about an hour: waits of 1, 5, 15 and 40 minutes between them.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=40))
 MAX_ATTEMPTS = len(BACKOFF) + 1
-LEASE = timedelta(minutes=2)
-BATCH = 50
+# Short, and renewed every fifth of it while sending: a crash holds its batch this long at most.
+LEASE = timedelta(seconds=15)
+# Small: what a crash delays (and what a crash mid-send may resend) is one batch.
+BATCH = 10
+
+
+def database_now() -> datetime:
+    """The database server's clock (aware UTC): the one clock every dispatcher shares."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.execute(text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)
+    raw = db.session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+    return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+
+
+def lease_from_config(config) -> timedelta:
+    """LOOPKIT_OUTBOX_LEASE_SECONDS, else LEASE."""
+    seconds = config.get("OUTBOX_LEASE_SECONDS")
+    return timedelta(seconds=float(seconds)) if seconds else LEASE
 
 
 @dataclass
@@ -44,16 +67,34 @@ class DispatchReport:
     failed: list[int] = field(default_factory=list)
 
 
-def claim_due(now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> tuple[str, list[int]]:
-    """Take the lease on up to `limit` due reminders; commits. Returns (token, ids)."""
+class _Clock:
+    """The run's times, read from the database at each use. Given `as_of` (tests, "pretend the
+    run started then"), what is due and when to retry follow that time moved on by the real
+    time elapsed since; leases always run on the database's real clock: they are about live
+    processes."""
+
+    def __init__(self, as_of: datetime | None):
+        self.offset = (as_of - database_now()) if as_of is not None else timedelta(0)
+
+    def due_time(self, real: datetime) -> datetime:
+        return real + self.offset
+
+
+def claim_due(
+    limit: int = BATCH, lease: timedelta = LEASE, clock: _Clock | None = None
+) -> tuple[str, list[int]]:
+    """Take the lease on up to `limit` due reminders, stamped from the database's clock now;
+    commits. Returns (token, ids)."""
     token = uuid.uuid4().hex
+    real = database_now()  # on SQLite inside BEGIN IMMEDIATE: the claim comes right after
+    now = (clock or _Clock(None)).due_time(real)
     is_due = or_(
         and_(
             Reminder.status == ReminderStatus.PENDING,
             Reminder.due_at <= now,
             or_(Reminder.retry_at.is_(None), Reminder.retry_at <= now),
         ),
-        and_(Reminder.status == ReminderStatus.SENDING, Reminder.lease_until < now),
+        and_(Reminder.status == ReminderStatus.SENDING, Reminder.lease_until < real),
     )
     candidates = select(Reminder.id).where(is_due).order_by(Reminder.due_at, Reminder.id)
     candidates = candidates.limit(limit)
@@ -65,7 +106,7 @@ def claim_due(now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> tu
             .where(Reminder.id.in_(candidates.scalar_subquery()))
             .values(
                 status=ReminderStatus.SENDING,
-                lease_until=now + lease,
+                lease_until=real + lease,
                 lease_token=token,
                 attempts=Reminder.attempts + 1,
             )
@@ -77,6 +118,63 @@ def claim_due(now: datetime, limit: int = BATCH, lease: timedelta = LEASE) -> tu
     )
     db.session.commit()
     return token, sorted(ids)
+
+
+class _Lease:
+    """The batch a run holds: renewed from the database's clock every fifth of the lease."""
+
+    def __init__(self, token: str, ids: list[int], length: timedelta):
+        self.token, self.held, self.length = token, set(ids), length
+        self.every = length.total_seconds() / 5
+        self.renewed = time.monotonic()
+
+    def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed >= self.every:
+            self.renew()
+
+    def renew(self) -> None:
+        real = database_now()
+        held = (
+            db.session.execute(
+                update(Reminder)
+                .where(
+                    Reminder.lease_token == self.token, Reminder.status == ReminderStatus.SENDING
+                )
+                .values(lease_until=real + self.length)
+                .returning(Reminder.id)
+                .execution_options(synchronize_session=False)
+            )
+            .scalars()
+            .all()
+        )
+        db.session.commit()
+        self.renewed = time.monotonic()
+        lost = {i for i in self.held if i not in set(held)}
+        self.held = set(held)
+        if lost:
+            log.debug("lease %s no longer holds %s (sent or taken over)", self.token, sorted(lost))
+
+
+class _Sender:
+    """Sends on a thread of its own, so the run's thread (which owns the database session)
+    renews the lease while one SMTP conversation takes its time."""
+
+    def __init__(self, transport: Transport):
+        self.transport = transport
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+
+    def send(self, message: Message, keep_alive: Callable[[], None], every: float) -> None:
+        future = self.pool.submit(self.transport.send, message)
+        while True:
+            try:
+                future.result(timeout=every)
+                return
+            except FutureTimeout:
+                keep_alive()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.transport.close()
 
 
 def _finish(ids: list[int], token: str, **values) -> list[int]:
@@ -107,25 +205,32 @@ def dispatch_due(
     limit: int = BATCH,
     stop: threading.Event | None = None,
 ) -> DispatchReport:
-    """Send everything due at `now` (default: the real time), batch by batch. When `stop` is
-    set, finish the mail in hand, hand back the rest of the batch and return."""
-    now = now or utcnow()
+    """Send everything due (as of `now`, default the database's clock), batch by batch. When
+    `stop` is set, finish the mail in hand, hand back the rest of the batch and return."""
+    clock = _Clock(now)
+    db.session.commit()  # end the clock's read: each claim is a transaction of its own
+    lease_length = lease_from_config(current_app.config)
+    sender = _Sender(transport or transport_from_config(current_app.config))
     own_transport = transport is None
-    transport = transport or transport_from_config(current_app.config)
     report = DispatchReport()
     marks = _SentMarks(report)
     try:
         while not (stop and stop.is_set()):
-            token, ids = claim_due(now, limit)
+            token, ids = claim_due(limit, lease_length, clock)
             if not ids:
                 break
+            lease = _Lease(token, ids, lease_length)
             prepared = _prepare(_load(ids), ids)
             for index, (reminder_id, attempts, message) in enumerate(prepared):
                 if stop and stop.is_set():
                     marks.flush()
                     _release(ids[index:], token)
                     return report
-                if _deliver(reminder_id, attempts, message, token, now, transport, report):
+                lease.renew_if_due()
+                if reminder_id not in lease.held:
+                    log.warning("reminder %s: lease lost before sending, not sent", reminder_id)
+                    continue
+                if _deliver(reminder_id, attempts, message, lease, sender, clock, report):
                     marks.add(reminder_id, token)
             marks.flush()
             if len(ids) < limit:
@@ -133,7 +238,9 @@ def dispatch_due(
     finally:
         marks.flush()
         if own_transport:
-            transport.close()
+            sender.close()
+        else:
+            sender.pool.shutdown(wait=True)
     return report
 
 
@@ -165,7 +272,7 @@ class _SentMarks:
     def flush(self) -> None:
         if not self.pending:
             return
-        sent_at = utcnow()
+        sent_at = datetime.now(UTC)
         for token, ids in self.pending.items():
             marked = _finish(
                 ids, token, status=ReminderStatus.SENT, sent_at=sent_at, last_error=None
@@ -223,31 +330,31 @@ def _deliver(
     reminder_id: int,
     attempts: int,
     message: Message | Exception,
-    token: str,
-    now: datetime,
-    transport: Transport,
+    lease: _Lease,
+    sender: _Sender,
+    clock: _Clock,
     report: DispatchReport,
 ) -> bool:
-    """Send one mail; True when the SMTP server (or Maildir) accepted it."""
+    """Send one mail, renewing the lease while it goes; True when the SMTP server (or Maildir)
+    accepted it. A permanent refusal fails it at once; anything else is retried later."""
     try:
         if isinstance(message, Exception):
             raise message
-        transport.send(message)
+        sender.send(message, lease.renew, lease.every)
     except Exception as error:  # noqa: BLE001  (any failure: keep the row, retry later)
-        detail = f"{type(error).__name__}: {error}"[:500]
-        if attempts >= MAX_ATTEMPTS:
-            _finish([reminder_id], token, status=ReminderStatus.FAILED, last_error=detail)
+        permanent, detail = describe_failure(error)
+        if permanent or attempts >= MAX_ATTEMPTS:
+            _finish([reminder_id], lease.token, status=ReminderStatus.FAILED, last_error=detail)
             report.failed.append(reminder_id)
-            log.error(
-                "reminder %s failed for good after %s attempts: %s", reminder_id, attempts, detail
-            )
+            log.error("reminder %s failed after %s attempts: %s", reminder_id, attempts, detail)
         else:
+            retry_at = clock.due_time(database_now()) + BACKOFF[attempts - 1]
             _finish(
                 [reminder_id],
-                token,
+                lease.token,
                 status=ReminderStatus.PENDING,
                 last_error=detail,
-                retry_at=now + BACKOFF[attempts - 1],
+                retry_at=retry_at,
             )
             report.retrying.append(reminder_id)
             log.warning(

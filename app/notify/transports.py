@@ -138,6 +138,49 @@ def purge_maildir(
     return removed
 
 
+def _text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+# Errors about the connection or our account, not about this mail: retried like an outage.
+_ABOUT_THE_CONNECTION = (
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+)
+
+
+def describe_failure(error: BaseException) -> tuple[bool, str]:
+    """(permanent, what to tell a person) for a failed send.
+
+    smtplib raises the same exception types for 4xx and 5xx answers: the code tells a
+    temporary failure (4xx: retried with backoff) from a refusal of this mail (5xx: retrying
+    cannot help). The server's code and words are kept, so the outbox can say why."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        answers = [(code, _text(words)) for code, words in error.recipients.values()]
+        permanent = all(500 <= code < 600 for code, _ in answers)
+        said = "; ".join(
+            f"{address}: {code} {words}"
+            for address, (code, words) in zip(error.recipients, answers, strict=True)
+        )
+        return permanent, _summary(permanent, f"recipient refused ({said})")
+    if isinstance(error, smtplib.SMTPResponseException) and not isinstance(
+        error, _ABOUT_THE_CONNECTION
+    ):
+        permanent = 500 <= error.smtp_code < 600
+        what = "sender refused" if isinstance(error, smtplib.SMTPSenderRefused) else "refused"
+        said = f"{error.smtp_code} {_text(error.smtp_error)}"
+        return permanent, _summary(permanent, f"{what} ({said})")
+    return False, f"{type(error).__name__}: {error}"[:500]
+
+
+def _summary(permanent: bool, said: str) -> str:
+    if permanent:
+        return f"The mail server refused this mail for good, not retried: {said}"[:500]
+    return f"The mail server refused for now, retrying: {said}"[:500]
+
+
 def transport_from_config(config) -> Transport:
     if config.get("SMTP_HOST"):
         return SmtpTransport(

@@ -27,9 +27,15 @@ pytestmark = pytest.mark.committed
 
 
 def flask_process(
-    database_url: str, instance_dir: Path, smtp_port: int, *args: str, first_run: str = ""
+    database_url: str,
+    instance_dir: Path,
+    smtp_port: int,
+    *args: str,
+    first_run: str = "",
+    settings: dict[str, str] | None = None,
 ):
-    """`flask *args` in a process of its own; `first_run` is Python code run before the CLI."""
+    """`flask *args` in a process of its own; `first_run` is Python code run before the CLI;
+    `settings` are more LOOPKIT_* variables."""
     env = server_environment(database_url, instance_dir)
     env.update(
         FLASK_APP="app",
@@ -37,6 +43,7 @@ def flask_process(
         LOOPKIT_SMTP_PORT=str(smtp_port),
         LOOPKIT_SMTP_STARTTLS="false",
         LOOPKIT_DISPATCH_INTERVAL_SECONDS="0.2",
+        **(settings or {}),
     )
     command = f"{first_run}\nfrom flask.cli import main\nmain()"
     return subprocess.Popen(
