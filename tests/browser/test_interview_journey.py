@@ -233,6 +233,36 @@ def test_two_tabs_different_stages_never_conflict_same_field_asks(
     assert "one month" in merged and "two months" in merged
 
 
+# (mine, theirs, merged): what "Merge both" keeps when a field was changed in two places.
+MERGES = [
+    (
+        "Notice: one month. Starts May.",
+        "Notice: one month. Starts June.",
+        "Notice: one month.\n\nStarts May.\n\nStarts June.",
+    ),
+    (
+        "Led the split.\nOwned rollback.",
+        "Led the split.\nWrote the runbook.",
+        "Led the split.\n\nOwned rollback.\n\nWrote the runbook.",
+    ),
+    ("Alpha", "Beta", "Alpha\n\nBeta"),
+    ("Same words", "Same words and more", "Same words and more"),
+    ("", "Only theirs", "Only theirs"),
+]
+
+
+def test_merge_both_keeps_the_shared_start_once(live_server, priya_page: Page, priya_card):
+    priya_page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    results = priya_page.evaluate(
+        """async (cases) => {
+            const { mergeTexts } = await import("/static/js/interview/conflicts.js");
+            return cases.map(([mine, theirs]) => mergeTexts(mine, theirs));
+        }""",
+        [[mine, theirs] for mine, theirs, _ in MERGES],
+    )
+    assert results == [merged for _, _, merged in MERGES]
+
+
 @pytest.mark.parametrize("width", [400, 768])
 def test_usable_in_a_narrow_side_window(live_server, priya_page: Page, priya_card, width) -> None:
     page = priya_page
