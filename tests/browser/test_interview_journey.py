@@ -304,6 +304,54 @@ def test_low_time_names_missing_competencies_and_overrun_is_visible(
     expect(page.locator("#clock")).to_have_class(re.compile(r"\bover\b"))
 
 
+def test_the_clock_starts_with_the_interview_and_the_warning_stays_in_view(
+    live_server, priya_page: Page, priya_card
+) -> None:
+    """Nobody pressed start: the interview began 50 minutes ago (of 45) with the page open.
+    At 400 px, scrolled down to the ratings, the low-time warning is still on screen, and the
+    clock says how far the whole interview ran over."""
+    from datetime import timedelta
+
+    from app.storage.types import utcnow
+
+    session = priya_card.session
+    session.starts_at = utcnow() - timedelta(minutes=50)
+    session.ends_at = session.starts_at + timedelta(minutes=45)
+    db.session.commit()
+    page = priya_page
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    expect(page.locator("#clock-total")).to_contain_text(re.compile(r"^50:\d\d \(\+5:\d\d over\)"))
+    expect(page.locator("#clock")).to_have_class(re.compile(r"\bover-total\b"))
+    expect(page.get_by_role("button", name="Restart the clock")).to_be_visible()
+    page.locator("#ratings").scroll_into_view_if_needed()
+    warning = page.locator(".interview-bar #coverage-warning")
+    expect(warning).to_be_in_viewport()
+    expect(warning).to_contain_text("API and interface design")
+    expect_saved(page)
+    assert stored(priya_card.id).clock_started_at is not None, "the start is saved"
+
+
+def test_typing_starts_the_clock_before_the_interview_time(
+    live_server, priya_page: Page, priya_card
+) -> None:
+    from datetime import timedelta
+
+    from app.storage.types import utcnow
+
+    session = priya_card.session
+    session.starts_at = utcnow() + timedelta(minutes=20)
+    session.ends_at = session.starts_at + timedelta(minutes=45)
+    db.session.commit()
+    page = priya_page
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    expect(page.get_by_role("button", name="Start the clock now")).to_be_visible()
+    expect(page.locator("#clock")).not_to_have_class(re.compile(r"\brunning\b"))
+    page.locator("#notes-pitch").press_sequentially("Early start")
+    expect(page.locator("#clock")).to_have_class(re.compile(r"\brunning\b"))
+    expect(page.get_by_role("button", name="Restart the clock")).to_be_visible()
+
+
 def test_without_javascript_the_form_still_saves_and_submits(
     browser, demo, live_server, priya_card
 ) -> None:

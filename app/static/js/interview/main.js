@@ -65,6 +65,8 @@ function start(root) {
     stageLinks,
     scorecardId: page.scorecardId,
     startedAt: page.clockStarted,
+    sessionStarts: page.sessionStarts,
+    sessionEnds: page.sessionEnds,
     onStart(moment) {
       queue.set("clock_started_at", moment);
       queue.save();
