@@ -26,6 +26,7 @@ from ..models import (
     InterviewSession,
     Loop,
     Opening,
+    Reminder,
     Role,
     Scorecard,
     User,
@@ -62,6 +63,7 @@ ACTIONS: dict[str, str] = {
     "user.reactivated": "reactivated an account",
     "user.reset_link_issued": "issued a password link",
     "user.password_set": "set a new password with a link",
+    "reminder.retried": "retried a mail delivery",
 }
 
 
@@ -108,6 +110,7 @@ KINDS: dict[str, Kind] = {
         ("opening.created", "opening.updated", "candidate.created", "candidate.updated"),
     ),
     "erasures": Kind("Candidate erased", ("candidate.erased",)),
+    "mail": Kind("Mail delivery retried", ("reminder.retried",)),
 }
 
 
@@ -239,6 +242,16 @@ def _openings(ids: list[int]) -> dict[int, ObjectRef]:
     }
 
 
+def _reminders(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(
+        select(Reminder.id, Reminder.kind, Reminder.recipient_email).where(Reminder.id.in_(ids))
+    )
+    return {
+        id_: ObjectRef(f"{kind.replace('_', ' ')} mail to {to}", url_for("admin.outbox"))
+        for id_, kind, to in rows
+    }
+
+
 OBJECT_LOOKUPS = {
     "users": _users,
     "loops": _loops,
@@ -247,8 +260,9 @@ OBJECT_LOOKUPS = {
     "interview_sessions": _sessions,
     "candidates": _candidates,
     "openings": _openings,
+    "reminders": _reminders,
 }
-OBJECT_NOUNS = {"interview_sessions": "interview"}
+OBJECT_NOUNS = {"interview_sessions": "interview", "reminders": "mail"}
 
 
 def _objects(events: list[AuditEvent]) -> dict[tuple[str, int], ObjectRef]:

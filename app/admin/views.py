@@ -9,9 +9,10 @@ from ..auth.accounts import AccountError
 from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
 from ..extensions import db
-from ..models import User
+from ..models import Reminder, User, record_audit
+from ..notify.outbox import retry_now
 from ..web.input import form_status, time_zone_names
-from . import audit
+from . import audit, outbox
 from .forms import ROLE_HELP, NewUserForm, RoleForm
 from .users import add_user, change_role, deactivate, list_users, reactivate
 
@@ -174,3 +175,37 @@ def audit_trail():
         actor_id=actor_id,
         args=args,
     )
+
+
+@bp.get("/outbox", endpoint="outbox")
+@login_required
+def outbox_page():
+    require("outbox.manage")
+    return render_template(
+        "admin/outbox.html", deliveries=outbox.list_troubled(_int_arg("page", 1))
+    )
+
+
+@bp.post("/outbox/<int:reminder_id>/retry", endpoint="retry_delivery")
+@login_required
+def retry_delivery(reminder_id: int):
+    require("outbox.manage")
+    if not 0 < reminder_id <= MAX_ID:
+        abort(404)
+    reminder = db.session.get(Reminder, reminder_id) or abort(404)
+    try:
+        retry_now(reminder)
+    except ValueError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        record_audit(
+            current_user,
+            "reminder.retried",
+            reminder,
+            kind=reminder.kind,
+            to=reminder.recipient_email,
+        )
+        db.session.commit()
+        flash(f"The mail to {reminder.recipient_email} goes out within a few seconds.", "info")
+    return redirect(url_for("admin.outbox", page=_int_arg("page", None)))

@@ -287,6 +287,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "library.view": _signed_in,
     "users.manage": _admin,
     "audit.view": _admin,
+    "outbox.manage": _admin,
     "opening.manage": _manage_opening,
     "loop.view": _view_loop,
     "loop.plan": _plan_loop,

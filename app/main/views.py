@@ -4,9 +4,10 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
-from ..auth.permissions import require
+from ..auth.permissions import can, require
 from ..extensions import db
 from ..interviews.scorecards import due_state, owed_scorecards
+from ..notify.outbox import troubled_count
 from ..storage.types import utcnow
 from .dashboard import loops_i_am_planning, loops_waiting_for_feedback, upcoming_sessions
 
@@ -31,6 +32,7 @@ def home():
         owed=owed,
         planning=planning,
         waiting=waiting,
+        outbox_count=troubled_count() if can(current_user, "outbox.manage") else 0,
     )
 
 

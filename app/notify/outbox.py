@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import (
@@ -219,3 +219,31 @@ def retry_by_hand(reminder: Reminder) -> None:
     reminder.attempts = 0
     reminder.retry_at = None
     db.session.flush()
+
+
+def needs_attention():
+    """Deliveries a person should look at, as a WHERE clause: failed for good, or still
+    pending after a failed attempt."""
+    return or_(
+        Reminder.status == ReminderStatus.FAILED,
+        and_(Reminder.status == ReminderStatus.PENDING, Reminder.last_error.is_not(None)),
+    )
+
+
+def retry_now(reminder: Reminder) -> None:
+    """An admin retries from the outbox: a failed delivery starts over; one waiting out its
+    backoff goes on the next dispatcher run. The last error stays until a send replaces it."""
+    if reminder.status == ReminderStatus.FAILED:
+        retry_by_hand(reminder)
+        return
+    if reminder.status != ReminderStatus.PENDING or reminder.last_error is None:
+        raise ValueError(
+            "Only a failed delivery, or one waiting to be tried again, can be retried."
+        )
+    reminder.retry_at = None
+    db.session.flush()
+
+
+def troubled_count() -> int:
+    """How many deliveries need a person's eye (one statement): the admin home page's count."""
+    return db.session.execute(select(func.count(Reminder.id)).where(needs_attention())).scalar_one()

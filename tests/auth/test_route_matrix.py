@@ -221,6 +221,9 @@ ROUTES = {
     ("admin.reactivate", "POST"): [case(KWAME, only("admin", ok=302))],
     ("admin.password_link", "POST"): [case(KWAME, only("admin"))],
     ("admin.audit", "GET"): [case(lambda team: {}, only("admin"))],
+    # The outbox: admins alone see failing mail and retry it (then back to the list).
+    ("admin.outbox", "GET"): [case(lambda team: {}, only("admin"))],
+    ("admin.retry_delivery", "POST"): [case(FAILED_REMINDER, only("admin", ok=302))],
     # A password link is for whoever holds it, signed in or not: a live one moves into the
     # session (303 to the form); a dead one, or the form without one, says so (410).
     ("auth.reset_link", "GET"): [
