@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can, require
 from ..extensions import db
+from ..loops.planning import competency_names
 from ..models import InterviewSession, Loop, Scorecard
 from .coverage import COVERAGE_LABELS, coverage_of
 from .scorecards import (
@@ -88,6 +89,13 @@ def questions_stage(script: dict) -> str | None:
     return next((s["key"] for s in script["stages"] if "question" in s["key"]), None)
 
 
+def _competency_labeller(rubric):
+    """A question's competency tags by name: the session's rubric's own, then the library's
+    (a script may tag competencies of other rubrics)."""
+    names = {**competency_names(), **{c["key"]: c["name"] for c in rubric.competencies}}
+    return lambda key: names.get(key, key)
+
+
 def _render_interview(session, values, status=200, errors=None, conflicts=None, version=None):
     scorecard = session.scorecard
     return (
@@ -103,6 +111,7 @@ def _render_interview(session, values, status=200, errors=None, conflicts=None, 
             version=version or scorecard.version,
             coverage=coverage_of(session, values, current_app.config["MIN_EVIDENCE_CHARS"]),
             coverage_labels=COVERAGE_LABELS,
+            competency_label=_competency_labeller(session.rubric),
             labels=field_labels(session),
             questions_stage=questions_stage(session.script.definition),
             can_see_private=can(current_user, "scorecard.view_private", scorecard),

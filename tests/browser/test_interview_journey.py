@@ -137,10 +137,11 @@ def test_expired_sign_in_mid_call_keeps_text_until_signed_in_again(
 ) -> None:
     page = priya_page
     page.goto(f"{live_server}/interviews/{priya_card.session_id}")
-    page.evaluate(WATCH_STATUS)
-    # A remembered session's cookie is renewed by every answer: let the page's own first
-    # requests finish, or one of them would set the cookie again after it is cleared.
+    # The page's own first requests (the clock starting with the interview saves its start)
+    # finish first: a remembered session's cookie is renewed by every answer, so one in flight
+    # would set it again after it is cleared, and its "Saved" would be counted below.
     page.wait_for_load_state("networkidle")
+    page.evaluate(WATCH_STATUS)
     page.context.clear_cookies()  # the session ends while the interviewer types
     page.locator("#notes-experience").fill("Typed after the session expired.")
     page.locator("#notes-pitch").focus()
@@ -180,6 +181,7 @@ def test_expired_form_token_is_renewed_and_the_save_goes_through(
 ) -> None:
     sign_in(page, short_token_server, "priya@example.com")
     page.goto(f"{short_token_server}/interviews/{priya_card.session_id}")
+    page.wait_for_load_state("networkidle")  # the clock's own first save is done
     page.evaluate(WATCH_STATUS)
     page.evaluate(
         "window.__oldToken = document.querySelector('#scorecard-form input[name=csrf_token]').value"

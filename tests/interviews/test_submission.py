@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -277,3 +278,18 @@ def test_what_the_candidate_asked_has_one_place_shown_where_it_was_asked(priya, 
     assert "What they asked about" not in page
     logistics = page.split('id="stage-logistics"', 1)[1].split("</section>", 1)[0]
     assert "Questions the candidate asked" not in logistics
+
+
+def test_the_kit_shows_every_probe_and_its_competency_tags_in_one_open_fold(priya, priya_card):
+    client, _ = priya
+    page = client.get(f"/interviews/{priya_card.session_id}").get_data(as_text=True)
+    stage = page.split('id="stage-experience"', 1)[1].split("</section>", 1)[0]
+    assert stage.count('<details class="question-kit" open>') == 1
+    assert '<details class="question">' not in stage, "no fold per question"
+    script = priya_card.session.script.definition
+    experience = next(s for s in script["stages"] if s["key"] == "experience")
+    for question in experience["questions"]:
+        for probe in question.get("probes", []):
+            assert html.escape(probe) in stage
+    assert '<span class="tag">Running software in production</span>' in stage
+    assert '<span class="tag">production-operations</span>' not in stage
