@@ -149,7 +149,7 @@ class _Lease:
         )
         db.session.commit()
         self.renewed = time.monotonic()
-        lost = {i for i in self.held if i not in set(held)}
+        lost = self.held - set(held)
         self.held = set(held)
         if lost:
             log.debug("lease %s no longer holds %s (sent or taken over)", self.token, sorted(lost))
