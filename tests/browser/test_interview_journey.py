@@ -42,7 +42,8 @@ def stored(card_id: int) -> Scorecard:
 
 
 def expect_saved(page: Page) -> None:
-    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    # In the interviewer's zone, named (Priya's is Europe/Berlin; the browser runs in UTC).
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d\d:\d\d (CET|CEST)$"))
 
 
 @pytest.fixture
@@ -352,6 +353,24 @@ def test_typing_starts_the_clock_before_the_interview_time(
     page.locator("#notes-pitch").press_sequentially("Early start")
     expect(page.locator("#clock")).to_have_class(re.compile(r"\brunning\b"))
     expect(page.get_by_role("button", name="Restart the clock")).to_be_visible()
+
+
+def test_saved_at_is_in_the_profiles_zone_not_the_devices(live_server, priya_page, priya_card):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    page = priya_page
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") != "Europe/Berlin"
+    page.locator("#notes-pitch").fill("A note.")
+    page.locator("#summary").focus()
+    expect_saved(page)
+    shown = page.locator("#save-status").inner_text()
+    berlin = datetime.now(ZoneInfo("Europe/Berlin"))
+    hours, minutes = map(int, shown.split()[1].split(":"))
+    drift = abs((berlin.hour * 60 + berlin.minute) - (hours * 60 + minutes)) % (24 * 60)
+    assert min(drift, 24 * 60 - drift) <= 2, f"{shown} is not Berlin time ({berlin:%H:%M})"
+    expect(page.locator(".interview-title .meta")).to_contain_text("(Europe/Berlin)")
 
 
 def test_without_javascript_the_form_still_saves_and_submits(

@@ -57,6 +57,7 @@ function start(root) {
     statusLine: document.getElementById("save-status"),
     baseVersionInput: document.getElementById("base-version"),
     onChange: coverage.update,
+    timeZone: page.timeZone || undefined,
   });
 
   clock = createClock({

@@ -12,10 +12,21 @@ const OFFLINE = "Offline — kept on this device";
 
 function pad(n) { return (n < 10 ? "0" : "") + n; }
 
-function clockTime(date) { return pad(date.getHours()) + ":" + pad(date.getMinutes()); }
+// "Saved at" in the interviewer's profile zone, named, like every other time on the page (the
+// device's clock zone may be another one).
+function clockTime(date, timeZone) {
+  try {
+    return new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone, timeZoneName: "short",
+    }).format(date);
+  } catch (e) {
+    return pad(date.getHours()) + ":" + pad(date.getMinutes());
+  }
+}
 
 export function createSaveQueue({
   url, version, fields, localCopy, signIn, conflictView, statusLine, baseVersionInput, onChange,
+  timeZone,
 }) {
   const state = {
     version,
@@ -96,7 +107,7 @@ export function createSaveQueue({
     if (status === 200 && typeof answer.version === "number") {
       accept(answer, sent);
       state.retryMs = 0;
-      const when = clockTime(answer.saved_at ? new Date(answer.saved_at) : new Date());
+      const when = clockTime(answer.saved_at ? new Date(answer.saved_at) : new Date(), timeZone);
       if (isEmpty(state.pending)) setStatus("Saved " + when, "saved");
       else setStatus("Saved " + when + " · more to save", "saving");
       return true;
