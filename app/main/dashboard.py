@@ -105,7 +105,50 @@ def loops_i_am_planning(user: User) -> list[LoopSummary]:
     return _summaries(Loop.coordinator_id == user.id)
 
 
-def loops_waiting_for_feedback(user: User) -> list[LoopSummary]:
-    """Confirmed loops of the manager's openings that still miss scorecards (or just got them)."""
+@dataclass(frozen=True)
+class ManagerStep:
+    """A hiring manager's loop with the one thing to do next, most urgent first."""
+
+    summary: LoopSummary
+    action: str  # decide | debrief_now | wait
+    label: str
+
+
+def _step(summary: LoopSummary, now: datetime) -> ManagerStep:
+    debrief = summary.loop.debrief
+    if summary.submitted and not summary.drafts:
+        return ManagerStep(summary, "decide", "Every scorecard is in: open the debrief and decide")
+    if debrief is not None and debrief.starts_at <= now:
+        return ManagerStep(
+            summary,
+            "debrief_now",
+            f"The debrief has started; {summary.drafts} scorecard"
+            f"{'s are' if summary.drafts != 1 else ' is'} still missing: open it",
+        )
+    return ManagerStep(
+        summary,
+        "wait",
+        f"Waiting for {summary.drafts} scorecard{'s' if summary.drafts != 1 else ''}: "
+        "see who, and remind them",
+    )
+
+
+_URGENCY = {"decide": 0, "debrief_now": 1, "wait": 2}
+
+
+def manager_next_steps(user: User, now: datetime | None = None) -> list[ManagerStep]:
+    """Confirmed loops of the manager's openings, ordered by what they must do next: decide,
+    then debriefs under way, then the rest by debrief time."""
+    now = now or utcnow()
     mine = select(Opening.id).where(Opening.hiring_manager_id == user.id)
-    return [s for s in _summaries(Loop.opening_id.in_(mine)) if s.loop.status == "confirmed"]
+    steps = [
+        _step(s, now) for s in _summaries(Loop.opening_id.in_(mine)) if s.loop.status == "confirmed"
+    ]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(
+        steps,
+        key=lambda step: (
+            _URGENCY[step.action],
+            step.summary.loop.debrief.starts_at if step.summary.loop.debrief else far,
+        ),
+    )

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..interviews.scorecards import due_state, owed_scorecards
 from ..notify.outbox import troubled_count
 from ..storage.types import utcnow
-from .dashboard import loops_i_am_planning, loops_waiting_for_feedback, upcoming_sessions
+from .dashboard import loops_i_am_planning, manager_next_steps, upcoming_sessions
 
 bp = Blueprint("main", __name__)
 
@@ -23,15 +23,15 @@ def home():
     planning = (
         loops_i_am_planning(current_user) if current_user.role in ("coordinator", "admin") else []
     )
-    waiting = (
-        loops_waiting_for_feedback(current_user) if current_user.role == "hiring_manager" else []
+    next_steps = (
+        manager_next_steps(current_user, now) if current_user.role == "hiring_manager" else []
     )
     return render_template(
         "main/home.html",
         sessions=upcoming_sessions(current_user, now),
         owed=owed,
         planning=planning,
-        waiting=waiting,
+        next_steps=next_steps,
         outbox_count=troubled_count() if can(current_user, "outbox.manage") else 0,
     )
 

@@ -22,9 +22,34 @@ def test_coordinator_and_manager_dashboards_show_loops_and_failed_mail(demo, sig
 
     sign_in(manager, "manager@example.com")
     page = manager.get("/").get_data(as_text=True)
-    assert "Loops waiting for feedback" in page
+    assert "Your debriefs: what to do next" in page
     assert "0 submitted, 2 still drafts" in page and "1 mail failed to send" in page
 
     interviewer = app.test_client()
     sign_in(interviewer, "kwame@example.com")
     assert "Loops I am planning" not in interviewer.get("/").get_data(as_text=True)
+
+
+def test_the_managers_home_leads_to_the_next_step_most_urgent_first(
+    demo, app, priya_card, tomas_card
+) -> None:
+    """Every scorecard in: decide, on the debrief page; not yet: see who is missing there."""
+    from ..conftest import sign_in
+    from ..debriefs.test_debrief import submit
+
+    lena_loop = priya_card.session.loop
+    db.session.commit()
+    manager = app.test_client()
+    sign_in(manager, "manager@example.com")
+    page = manager.get("/").get_data(as_text=True)
+    section = page.split('id="next-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/loops/{lena_loop.id}/debrief"' in section
+    assert "Waiting for 2 scorecards: see who, and remind them" in section
+
+    submit(priya_card, {"api-design": 3}, "yes")
+    submit(tomas_card, {"architecture-tradeoffs": 3}, "yes")
+    db.session.commit()
+    page = manager.get("/").get_data(as_text=True)
+    section = page.split('id="next-title"', 1)[1].split("</section>", 1)[0]
+    assert "Every scorecard is in: open the debrief and decide" in section
+    assert page.index('id="next-title"') < page.index('id="upcoming-title"')
