@@ -225,18 +225,22 @@ def test_confirming_a_confirmed_loop_says_why_not(app, demo, reason, message) ->
 
 
 # Found by the hostile-input pass (tests/hostile): year 1 overflowed building the calendar
-# invite, a 500.
+# invite, a 500. Found by trying it: a trailing NUL in a start time was accepted.
+FAR = "Pick a time from a year ago to ten years ahead."
 
 
 @pytest.mark.parametrize(
-    "path,starts_at",
+    "path,starts_at,message",
     [
-        ("debrief", "0001-01-01T00:00"),
-        ("debrief", "9999-12-31T23:59"),
-        ("move", "1990-06-01T10:00"),
+        ("debrief", "0001-01-01T00:00", FAR),
+        ("debrief", "9999-12-31T23:59", FAR),
+        ("move", "1990-06-01T10:00", FAR),
+        ("debrief", "2026-12-10T10:00\x00", CONTROL_MESSAGE),
+        ("move", "2026-12-10T10:00\x00", CONTROL_MESSAGE),
+        ("move", "2026-12-10T\x1b10:00", CONTROL_MESSAGE),
     ],
 )
-def test_a_time_far_from_today_is_refused_with_a_message(app, demo, path, starts_at) -> None:
+def test_a_bad_time_is_refused_with_a_message(app, demo, path, starts_at, message) -> None:
     from ..conftest import csrf_from, sign_in
 
     loop = demo.opening.candidates[0].loops[0]
@@ -251,32 +255,7 @@ def test_a_time_far_from_today_is_refused_with_a_message(app, demo, path, starts
         url = f"/loops/{loop.id}/sessions/{session.id}/move"
     response = client.post(url, data={"csrf_token": token, "starts_at": starts_at})
     assert response.status_code == 400
-    assert "Pick a time from a year ago to ten years ahead." in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert (session.starts_at, loop.debrief.starts_at) == before
-
-
-# Found by trying it: a trailing NUL in a start time was accepted.
-
-
-@pytest.mark.parametrize("path", ["debrief", "move"])
-@pytest.mark.parametrize("starts_at", ["2026-12-10T10:00\x00", "2026-12-10T\x1b10:00"])
-def test_a_control_character_in_a_time_is_refused(app, demo, path, starts_at) -> None:
-    from ..conftest import csrf_from, sign_in
-
-    loop = demo.opening.candidates[0].loops[0]
-    session = loop.sessions[0]
-    before = (session.starts_at, loop.debrief.starts_at)
-    db.session.commit()
-    client = app.test_client()
-    sign_in(client, "coordinator@example.com")
-    token = csrf_from(client.get("/").get_data(as_text=True))
-    url = f"/loops/{loop.id}/debrief"
-    if path == "move":
-        url = f"/loops/{loop.id}/sessions/{session.id}/move"
-    response = client.post(url, data={"csrf_token": token, "starts_at": starts_at})
-    assert response.status_code == 400
-    assert CONTROL_MESSAGE in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     db.session.expire_all()
     assert (session.starts_at, loop.debrief.starts_at) == before
 
