@@ -1,0 +1,40 @@
+"""Each kind of mail reads right on its own: a cancellation does not repeat the invitation, and
+a mail without times does not say which zone its times are in."""
+
+from __future__ import annotations
+
+from app.debriefs.decisions import record_decision
+from app.extensions import db
+from app.loops.planning import cancel_loop
+from app.notify.dispatcher import dispatch_due
+
+from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (fixture)
+from .test_dispatch import later, text_of
+
+
+def test_cancellations_say_so_in_their_own_words(app, demo, smtp) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    cancel_loop(loop, demo.users["coordinator"])
+    db.session.commit()
+    dispatch_due(later())
+    interview = smtp.inbox.by_subject("Cancelled: interview with Lena Fischer")
+    debrief = smtp.inbox.by_subject("Cancelled: debrief for Lena Fischer")
+    assert interview and debrief
+    for mail in [*interview, *debrief]:
+        body = text_of(mail)
+        assert "is cancelled" in body and "It was:" in body
+        assert "calendar cancellation is attached" in body
+        assert "invitation is attached" not in body
+        assert "/interviews/" not in body, "no form to fill for a cancelled interview"
+        assert "decides hire or no hire there" not in body
+        assert "Times are shown in" in body
+
+
+def test_a_mail_without_times_does_not_name_a_zone(app, debrief_ready, smtp) -> None:  # noqa: F811
+    manager = debrief_ready.opening.hiring_manager
+    record_decision(debrief_ready, manager, "hire", "Strong on the essentials we need now.")
+    db.session.commit()
+    dispatch_due(later())
+    mails = smtp.inbox.by_subject("Decision made for Lena Fischer")
+    assert mails
+    assert all("Times are shown in" not in text_of(m) for m in mails)
