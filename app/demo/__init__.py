@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..auth.accounts import create_user
 from ..extensions import db
 from ..library.store import load_library
-from ..loops.planning import add_session, schedule_debrief, start_loop
+from ..loops.planning import add_session, schedule_debrief, send_invitations, start_loop
 from ..models import Candidate, LoopStatus, Opening, RubricVersion, ScriptVersion, User
 from ..web.timefmt import zone
 
@@ -147,9 +147,12 @@ def seed_command() -> None:
             return
         click.echo("Demo team already here.")
     else:
-        seed_demo()
+        team = seed_demo()
+        # Invitations and reminders as a real confirmation writes them, so a new team sees
+        # mail arrive in the Maildir within the first minutes of `make run`.
+        send_invitations(team.opening.candidates[0].loops[0])
         db.session.commit()
-        click.echo("Demo team created.")
+        click.echo("Demo team created; its invitations are on their way to the outbox.")
     click.echo(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
     for email, name, role, _ in DEMO_USERS:
         click.echo(f"  {email:<26} {role:<15} {name}")

@@ -302,14 +302,20 @@ def confirm_loop(loop: Loop, actor: User, override_reason: str = "") -> Debrief:
     loop.status = LoopStatus.CONFIRMED
     loop.confirmed_at = utcnow()
     debrief = schedule_debrief(loop)
+    send_invitations(loop)
+    record_audit(actor, "loop.confirmed", loop, override=loop.coverage_override_reason)
+    return debrief
+
+
+def send_invitations(loop: Loop) -> None:
+    """For a loop just confirmed: each interview's and the debrief's invitation, and the
+    reminders its state calls for."""
     for session in loop.sessions:
         _mail_session(session, "session_invite", session.interviewer)
     db.session.flush()
     db.session.refresh(loop)
     _mail_debrief(loop, "debrief_invite")
     _after_change(loop, False)
-    record_audit(actor, "loop.confirmed", loop, override=loop.coverage_override_reason)
-    return debrief
 
 
 @dataclass(frozen=True)

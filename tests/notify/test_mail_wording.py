@@ -3,10 +3,13 @@ a mail without times does not say which zone its times are in."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from app.debriefs.decisions import record_decision
 from app.extensions import db
 from app.loops.planning import cancel_loop
 from app.notify.dispatcher import dispatch_due
+from app.storage.types import utcnow
 
 from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (fixture)
 from .test_dispatch import later, text_of
@@ -38,3 +41,17 @@ def test_a_mail_without_times_does_not_name_a_zone(app, debrief_ready, smtp) -> 
     mails = smtp.inbox.by_subject("Decision made for Lena Fischer")
     assert mails
     assert all("Times are shown in" not in text_of(m) for m in mails)
+
+
+def test_the_demo_seed_sends_its_invitations_within_minutes(app, smtp) -> None:
+    """`make run` on a new checkout: the Maildir (here the SMTP server) soon shows mail."""
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "Demo team created" in result.output
+    dispatch_due(utcnow() + timedelta(minutes=2))
+    subjects = [m["Subject"] for m in smtp.inbox.messages]
+    assert sum(s.startswith("Interview: Lena Fischer") for s in subjects) == 2
+    assert sum(s.startswith("Debrief: Lena Fischer") for s in subjects) == 3
+    again = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert "Demo team already here." in again.output
+    assert dispatch_due(utcnow() + timedelta(minutes=2)).sent == [], "nothing twice"
