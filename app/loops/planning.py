@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from ..library.store import latest_versions
@@ -191,11 +192,32 @@ def _mail_debrief(loop: Loop, kind: str, recipients: list[User] | None = None) -
         )
 
 
-def _after_change(loop: Loop, moved_debrief: bool) -> None:
+def _attendee_ids(loop: Loop) -> set[int]:
+    if loop.status != LoopStatus.CONFIRMED or loop.debrief is None:
+        return set()
+    return {person.id for person in debrief_attendees(loop)}
+
+
+def _after_change(
+    loop: Loop, moved_debrief: bool, attendees_before: set[int] | None = None
+) -> None:
+    """Mail what a change implies about the debrief, once each: its invitation to whoever
+    joined the panel, a cancellation to whoever left it, an update to the rest if it moved."""
     db.session.flush()
     db.session.refresh(loop)
-    if loop.status == LoopStatus.CONFIRMED and moved_debrief:
-        _mail_debrief(loop, "debrief_update")
+    if loop.status == LoopStatus.CONFIRMED and loop.debrief is not None:
+        attendees = debrief_attendees(loop)
+        before = {p.id for p in attendees} if attendees_before is None else attendees_before
+        joined = [p for p in attendees if p.id not in before]
+        stayed = [p for p in attendees if p.id in before]
+        left_ids = before - {p.id for p in attendees}
+        if joined:
+            _mail_debrief(loop, "debrief_invite", joined)
+        if left_ids:
+            left = list(db.session.execute(select(User).where(User.id.in_(left_ids))).scalars())
+            _mail_debrief(loop, "debrief_cancel", left)
+        if moved_debrief and stayed:
+            _mail_debrief(loop, "debrief_update", stayed)
     sync_loop_reminders(loop)
 
 
@@ -213,12 +235,13 @@ def plan_session(loop: Loop, actor: User, **details) -> InterviewSession:
     """Add a session to a loop being planned or already confirmed (then invite at once)."""
     if loop.status in (LoopStatus.CANCELLED, LoopStatus.DECIDED):
         raise PlanningError("This loop is closed: plan a new one instead.")
+    attendees_before = _attendee_ids(loop)
     session = add_session(loop, **details)
     db.session.refresh(loop)
     moved = _reschedule_debrief(loop)
     if loop.status == LoopStatus.CONFIRMED:
         _mail_session(session, "session_invite", session.interviewer)
-    _after_change(loop, moved)
+    _after_change(loop, moved, attendees_before)
     record_audit(actor, "session.planned", session)
     return session
 
@@ -247,6 +270,7 @@ def reassign_session(
     if interviewer.id == session.interviewer_id:
         return
     loop = session.loop
+    attendees_before = _attendee_ids(loop)
     old_interviewer = session.interviewer
     card = session.scorecard
     if card is not None and _has_content(card):
@@ -272,7 +296,7 @@ def reassign_session(
     db.session.expire(session, ["scorecard"])
     if loop.status == LoopStatus.CONFIRMED:
         _mail_session(session, "session_invite", interviewer)
-    _after_change(loop, False)
+    _after_change(loop, False, attendees_before)
     record_audit(actor, "session.reassigned", session, to=interviewer.email, notes=notes or "none")
 
 

@@ -324,3 +324,44 @@ def test_focus_from_another_rubric_is_refused_by_name_and_the_list_says_names(ap
     page = response.get_data(as_text=True)
     assert "Architecture and trade-offs is not in the rubric Backend engineer" in page
     assert "architecture-tradeoffs is" not in page
+
+
+def test_panel_changes_send_each_person_the_debrief_mail_it_implies_once(planned) -> None:
+    """Added to a confirmed loop: the debrief invitation. Reassigned away: its cancellation,
+    and the new interviewer its invitation. Nobody else hears anything about the debrief."""
+    demo, loop, first, _ = planned
+    coordinator = demo.users["coordinator"]
+    confirm_loop(loop, coordinator, "ok")
+    db.session.flush()
+
+    def debrief_mail() -> list[tuple[str, str]]:
+        return sorted(
+            (r.kind, r.recipient.name)
+            for r in reminders(loop, status="pending")
+            if r.kind in ("debrief_invite", "debrief_update", "debrief_cancel")
+        )
+
+    invited = debrief_mail()
+    kwame = demo.users["kwame"]
+    last = max(loop.sessions, key=lambda s: s.ends_at)
+    plan_session(
+        loop,
+        coordinator,
+        interviewer=kwame,
+        script=first.script,
+        rubric=first.rubric,
+        starts_at=last.ends_at - timedelta(hours=3),  # before the last: the debrief stays put
+        focus_competencies=[],
+    )
+    assert debrief_mail() == sorted([*invited, ("debrief_invite", kwame.name)])
+
+    admin = demo.users["admin"]
+    reassign_session(first, admin, coordinator)
+    assert debrief_mail() == sorted(
+        [
+            *invited,
+            ("debrief_invite", kwame.name),
+            ("debrief_cancel", demo.users["priya"].name),
+            ("debrief_invite", admin.name),
+        ]
+    )
