@@ -30,7 +30,7 @@ MANAGER_DAY = (time(9, 0), time(17, 0))
 @dataclass(frozen=True)
 class Warning:
     # too_many_in_a_day | outside_working_hours | no_break | back_to_back | candidate_overlap |
-    # double_booked | in_the_past | debrief_outside_hours
+    # double_booked | in_the_past | debrief_before_last_interview | debrief_outside_hours
     kind: str
     message: str
     session_ids: tuple[int, ...] = field(default=())
@@ -177,23 +177,39 @@ def _pairs_too_close(
 
 
 def debrief_warnings(loop: Loop) -> list[Warning]:
-    """A debrief outside the hiring manager's working day, in their own zone."""
+    """A pinned debrief that an interview now runs past, and a debrief outside the hiring
+    manager's working day, in their own zone."""
     debrief = loop.debrief
     if debrief is None:
         return []
+    warnings = []
+    last_end = max((s.ends_at for s in loop.sessions), default=None)
+    if debrief.pinned and last_end is not None and debrief.starts_at < last_end:
+        last = max(loop.sessions, key=lambda s: s.ends_at)
+        warnings.append(
+            Warning(
+                "debrief_before_last_interview",
+                f"The debrief is pinned to a time before the interview with "
+                f"{last.interviewer.name} ends: the panel would decide without that scorecard, "
+                "and its reminders would come in the wrong order. Move the debrief, or let it "
+                "follow the interviews again (below).",
+                (last.id,),
+            )
+        )
     manager = loop.opening.hiring_manager
     zone = ZoneInfo(manager.time_zone)
     start, end = debrief.starts_at.astimezone(zone), debrief.ends_at.astimezone(zone)
-    first, last = MANAGER_DAY
-    if first <= start.time() and end.time() <= last and start.date() == end.date():
-        return []
+    first, last_hour = MANAGER_DAY
+    if first <= start.time() and end.time() <= last_hour and start.date() == end.date():
+        return warnings
     return [
+        *warnings,
         Warning(
             "debrief_outside_hours",
             f"The debrief at {start:%a %d %b %H:%M}–{end:%H:%M} is outside {manager.name}'s "
-            f"working day ({_hm(first)}–{_hm(last)} {manager.time_zone}). Move it into their "
+            f"working day ({_hm(first)}–{_hm(last_hour)} {manager.time_zone}). Move it into their "
             "day, or check they can make it.",
-        )
+        ),
     ]
 
 
