@@ -532,6 +532,13 @@ ENDPOINTS: list[Endpoint] = [
         may_change=lambda body: ("reminders.*",),
     ),
     Endpoint(
+        ("admin.retry_delivery", "POST"),
+        allowed=("admin",),
+        url_args=lambda team: {"reminder_id": _failed_reminder(team)},
+        query=lambda team: {"page": _search_query(team)["page"]},
+        may_change=lambda body: ("reminders.*", "audit_events+"),
+    ),
+    Endpoint(
         ("debriefs.decide", "POST"),
         allowed=("admin", "hiring_manager"),
         url_args=lambda team: {"loop_id": _loop(team).id},
@@ -619,6 +626,12 @@ ENDPOINTS: list[Endpoint] = [
     ),
     Endpoint(
         ("admin.audit", "GET"), allowed=("admin",), query=_audit_query, success=frozenset({200})
+    ),
+    Endpoint(
+        ("admin.outbox", "GET"),
+        allowed=("admin",),
+        query=lambda team: {"page": _search_query(team)["page"]},
+        success=frozenset({200}),
     ),
     Endpoint(
         ("admin.users", "GET"),
