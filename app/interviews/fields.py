@@ -19,6 +19,8 @@ from typing import Any
 from ..models import Recommendation
 
 MAX_TEXT = 20_000  # characters per field: about ten pages of notes
+# Characters in all text fields of one scorecard: what its packet pages are bounded by.
+MAX_SCORECARD_TEXT = 60_000
 
 
 class FieldError(ValueError):
@@ -106,6 +108,32 @@ class ScorecardForm:
             return self.specs[path]
         except KeyError:
             raise FieldError(path, "is not a field of this scorecard") from None
+
+    def text_length(self, value_of: Callable[[str], Any]) -> int:
+        """Characters in every text field, each read through `value_of(path)`."""
+        return sum(
+            len(value_of(path) or "") for path, spec in self.specs.items() if spec.kind == "text"
+        )
+
+    def over_scorecard_limit(
+        self, value_of: Callable[[str], Any], changes: dict[str, Any]
+    ) -> dict[str, str]:
+        """Errors for the text changes that would take the scorecard past MAX_SCORECARD_TEXT,
+        on each field that grew; empty when the save may go (shrinking is always allowed)."""
+        before = self.text_length(value_of)
+        after = self.text_length(lambda path: changes[path] if path in changes else value_of(path))
+        if after <= MAX_SCORECARD_TEXT or after <= before:
+            return {}
+        message = (
+            f"This scorecard would hold {after:,} characters; one scorecard holds at most "
+            f"{MAX_SCORECARD_TEXT:,}. Your text is kept on this device: shorten this or "
+            "another field to save it"
+        )
+        return {
+            path: message
+            for path, value in changes.items()
+            if self.specs[path].kind == "text" and len(value or "") > len(value_of(path) or "")
+        }
 
 
 RECOMMENDATIONS = tuple(r.value for r in Recommendation)

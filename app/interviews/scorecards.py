@@ -65,6 +65,10 @@ class InvalidSave(ValueError):
         self.errors = errors
 
 
+class ScorecardFull(InvalidSave):
+    """The save would take the scorecard's text past its limit (MAX_SCORECARD_TEXT)."""
+
+
 @dataclass
 class SaveResult:
     version: int
@@ -137,7 +141,8 @@ def save_changes(
     may edit the scorecard, loaded it with `scorecard_for_saving`, and commits. Flushes."""
     if not isinstance(base_version, int) or not 1 <= base_version <= scorecard.version:
         raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
-    changes = clean_changes(scorecard_form(scorecard), raw_changes)
+    form = scorecard_form(scorecard)
+    changes = clean_changes(form, raw_changes)
     values = stored_values(scorecard)
     field_versions = scorecard.field_versions or {}
     conflicts, to_save = {}, {}
@@ -156,6 +161,9 @@ def save_changes(
     }
     if not to_save:
         return SaveResult(scorecard.version, scorecard.updated_at, [], conflicts, updated)
+    too_long = form.over_scorecard_limit(lambda path: read_value(values, path), to_save)
+    if too_long:
+        raise ScorecardFull(too_long)
 
     new_version = scorecard.version + 1
     for column, value in write_values(values, to_save).items():
@@ -238,12 +246,16 @@ def amend_scorecard(
     problem = text_problem(reason.strip(), limit=MAX_AMEND_REASON)
     if problem:
         return {"amend_reason": problem}
-    changes = clean_changes(scorecard_form(scorecard), raw_changes)
+    form = scorecard_form(scorecard)
+    changes = clean_changes(form, raw_changes)
     values = stored_values(scorecard)
     before = {p: read_value(values, p) for p, v in changes.items() if read_value(values, p) != v}
     if not before:
         return {"amend_reason": "Nothing was changed, so there is nothing to amend."}
     after = {p: changes[p] for p in before}
+    too_long = form.over_scorecard_limit(lambda path: read_value(values, path), after)
+    if too_long:
+        return too_long
     for column, value in write_values(values, after).items():
         setattr(scorecard, column, value)
     scorecard.version += 1

@@ -25,6 +25,7 @@ from .coverage import COVERAGE_LABELS, coverage_of
 from .scorecards import (
     InvalidSave,
     NotAllowed,
+    ScorecardFull,
     amend_scorecard,
     current_values,
     save_changes,
@@ -200,7 +201,11 @@ def autosave(scorecard_id: int):
         result = save_changes(scorecard, payload.get("base_version"), payload["changes"])
     except InvalidSave as invalid:
         db.session.rollback()
-        return jsonify(error="Some fields were not valid.", fields=invalid.errors, status=400), 400
+        # A full scorecard is told apart: shortening any field may let every refused one save.
+        code = "scorecard_full" if isinstance(invalid, ScorecardFull) else "invalid"
+        return jsonify(
+            error="Some fields were not valid.", fields=invalid.errors, status=400, code=code
+        ), 400
     db.session.commit()
     body = result.as_json()
     if result.conflicts:

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from app.admin.users import deactivate
 from app.extensions import db
+from app.interviews.fields import MAX_SCORECARD_TEXT
 from app.models import Scorecard
 
 from ..conftest import csrf_from, sign_in
@@ -158,6 +159,36 @@ def test_too_large_a_save_gets_413_json(app, priya_card, two_tabs) -> None:
     assert response.status_code == 413
     assert "kept on this device" in response.get_json()["error"]
     assert stored(priya_card.id).stage_notes == {}
+
+
+def test_a_scorecard_holds_at_most_its_limit_and_a_shorter_text_always_saves(
+    app, priya_card, two_tabs
+) -> None:
+    """Each field within its own limit, but the whole card full: the save that would pass the
+    card's limit is refused on its field with the figures (the page keeps the text locally),
+    and shortening another field makes room again."""
+    (tab, token), _ = two_tabs
+    version = 1
+    for stage in ("pitch", "experience", "logistics"):
+        response = autosave(tab, token, priya_card.id, version, {f"notes.{stage}": "a\n" * 10_000})
+        assert response.status_code == 200, response.get_json()
+        version = response.get_json()["version"]
+    assert MAX_SCORECARD_TEXT == 60_000
+
+    refused = autosave(tab, token, priya_card.id, version, {"summary": "One more line."})
+    assert refused.status_code == 400
+    body = refused.get_json()
+    assert body["code"] == "scorecard_full"
+    assert "60,014 characters" in body["fields"]["summary"]
+    assert "at most 60,000" in body["fields"]["summary"]
+    assert stored(priya_card.id).summary in (None, ""), "nothing of the refused save is stored"
+
+    shorter = autosave(tab, token, priya_card.id, version, {"notes.pitch": "a\n" * 9_000})
+    assert shorter.status_code == 200, "shortening is always allowed"
+    version = shorter.get_json()["version"]
+    again = autosave(tab, token, priya_card.id, version, {"summary": "One more line."})
+    assert again.status_code == 200
+    assert stored(priya_card.id).summary == "One more line."
 
 
 def test_expired_session_gets_401_json_not_a_redirect(app, priya_card) -> None:

@@ -33,6 +33,7 @@ export function createSaveQueue({
     pending: {},     // path -> value the server has not confirmed
     conflicts: {},   // path -> the server's value, awaiting the interviewer's choice
     rejected: {},    // path -> message, for values the server refused (not resent until edited)
+    full: false,     // refused because the whole scorecard was over its limit
     inflight: null,  // the running save (a Promise)
     timer: null,
     retryMs: 0,
@@ -136,7 +137,9 @@ export function createSaveQueue({
     }
     if (status === 400 && answer.fields) {
       Object.assign(state.rejected, answer.fields);
-      return notSaved("Not saved: " + Object.values(state.rejected).join("; "), "error");
+      state.full = answer.code === "scorecard_full";
+      const reasons = [...new Set(Object.values(state.rejected))];
+      return notSaved("Not saved: " + reasons.join("; "), "error");
     }
     return notSaved("Not saved yet (server problem) — kept on this device", "offline");
   }
@@ -198,6 +201,11 @@ export function createSaveQueue({
   function note(path) {
     state.pending[path] = fields.read(path);
     delete state.rejected[path];
+    if (state.full) {
+      // The scorecard was full: after any edit, every refused field may fit again.
+      state.rejected = {};
+      state.full = false;
+    }
     if (state.blocked === "too-large") state.blocked = null;
     changed();
   }
