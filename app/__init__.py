@@ -24,7 +24,7 @@ from .openings import init_app as init_openings
 from .packets import init_app as init_packets
 from .scheduler import init_app as init_scheduler
 from .storage import backup, database, private
-from .web import errors, input, logs, security, timefmt
+from .web import errors, input, logs, paragraphs, security, timefmt
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     backup.init_app(app)
     security.init_app(app)
     timefmt.init_app(app)
+    paragraphs.init_app(app)
     init_auth(app)
     init_admin(app)
     init_library(app)

@@ -23,6 +23,7 @@ from ..debriefs.summary import Column, DebriefSummary, summarise
 from ..extensions import db
 from ..loops.planning import competency_names as load_names
 from ..models import Decision, Loop, Recommendation, RubricVersion, User
+from ..web.paragraphs import direction, paragraphs
 from ..web.timefmt import zone
 
 FULL = "full"  # with private answers: the opening's hiring manager and admins
@@ -30,12 +31,18 @@ PANEL = "panel"  # without them: the panel
 VARIANTS = (FULL, PANEL)
 
 # Raise when packet_data changes shape in a way the templates' text does not show.
-FORMAT = 1
+FORMAT = 2
 TEMPLATE_FILES = ("templates/pdf/packet.html", "app/static/css/packet.css")
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 DECISION_LABELS = {Decision.HIRE.value: "Hire", Decision.NO_HIRE.value: "No hire"}
 DATE = "%a %d %b %Y"
+# Where long notes are run together (see `lay_out`): lines in one field, in one scorecard,
+# and direction runs kept apart within one compacted field.
+FIELD_LINES = 150
+SCORECARD_LINES = 600
+MAX_DIRECTION_RUNS = 40
+LONG_LINES, LONG_CHARS = 20, 2_000
 DATE_TIME = "%a %d %b %Y, %H:%M"
 
 
@@ -78,10 +85,57 @@ def packet_key(data: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def paragraphs(text: str | None) -> list[str]:
-    """User text as paragraphs (blank lines split them; single newlines stay lines)."""
-    blocks = (text or "").replace("\r\n", "\n").split("\n\n")
-    return [block.strip() for block in blocks if block.strip()]
+def _lines(paras: list[dict[str, str]]) -> int:
+    return sum(para["text"].count("\n") + 1 for para in paras)
+
+
+def _run_together(paras: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Paragraphs as flowing text, " ¶ " between paragraphs and " / " between lines: one
+    paragraph per run of one direction, or a single one when the runs are many."""
+    runs: list[tuple[str, list[str]]] = []
+    for para in paras:
+        flat = " / ".join(line.strip() for line in para["text"].split("\n") if line.strip())
+        if runs and runs[-1][0] == para["dir"]:
+            runs[-1][1].append(flat)
+        else:
+            runs.append((para["dir"], [flat]))
+    if len(runs) > MAX_DIRECTION_RUNS:
+        runs = [(paras[0]["dir"], [part for _, parts in runs for part in parts])]
+    return [{"text": " ¶ ".join(parts), "dir": dir_} for dir_, parts in runs]
+
+
+def lay_out(notes: list[list[dict[str, str]]]) -> list[dict[str, Any]]:
+    """One scorecard's texts (each a list of paragraphs) as {"paras", "compact"}.
+
+    A renderer's cost follows its line boxes, not its characters: a field of very many short
+    lines, and then the longest fields of a scorecard that has too many, are run together as
+    flowing text (every word kept, marked as compacted), so no packet takes minutes."""
+    lines = [_lines(paras) for paras in notes]
+    compact = {i for i, count in enumerate(lines) if count > FIELD_LINES}
+    total = sum(count for i, count in enumerate(lines) if i not in compact)
+    for i in sorted(range(len(notes)), key=lambda i: -lines[i]):
+        if total <= SCORECARD_LINES:
+            break
+        if i not in compact:
+            compact.add(i)
+            total -= lines[i]
+    laid_out = []
+    for i, paras in enumerate(notes):
+        chars = sum(len(para["text"]) for para in paras)
+        laid_out.append(
+            {
+                "paras": _run_together(paras) if i in compact else paras,
+                "compact": i in compact,
+                # More than a page's worth may break across pages, even inside a table row.
+                "long": lines[i] > LONG_LINES or chars > LONG_CHARS,
+            }
+        )
+    return laid_out
+
+
+def note(text: str | None) -> dict[str, Any]:
+    """One text outside a scorecard (the decision's rationale), laid out the same way."""
+    return lay_out([paragraphs(text)])[0]
 
 
 def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, Any]:
@@ -104,7 +158,7 @@ def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, An
         decision = {
             "label": DECISION_LABELS.get(debrief.decision, debrief.decision),
             "key": debrief.decision,
-            "rationale": paragraphs(debrief.rationale),
+            "rationale": note(debrief.rationale),
             "by": debrief.decided_by.name if debrief.decided_by else "",
             "at": when(debrief.decided_at),
         }
@@ -172,6 +226,12 @@ def _scorecard(column: Column, names: dict[str, str], when) -> dict[str, Any]:
     card, session = column.scorecard, column.session
     scale = session.rubric.scale_labels
     order = list(dict.fromkeys([*session.focus_competencies, *column.ratings]))
+    texts: list[list[dict[str, str]]] = []  # every text of the card, laid out together below
+
+    def text(value: str | None) -> int:
+        texts.append(paragraphs(value))
+        return len(texts) - 1
+
     ratings = []
     for key in order:
         rating = column.ratings.get(key)
@@ -189,11 +249,27 @@ def _scorecard(column: Column, names: dict[str, str], when) -> dict[str, Any]:
                 "level": rating.level,
                 "level_label": level_label,
                 "not_assessed": rating.not_assessed,
-                "reason": rating.reason,
-                "evidence": paragraphs(rating.evidence),
+                "reason": text(rating.reason),
+                "evidence": text(rating.evidence),
             }
         )
     recommendation = card.recommendation
+    summary = text(card.summary)
+    stages = [{"title": title, "notes": text(notes)} for title, notes in column.stage_notes]
+    answers = [
+        {"label": label, "value": text(value), "private": private}
+        for label, value, private in column.answers
+        if (value or "").strip()
+    ]
+    texts.append([{"text": q, "dir": direction(q)} for q in column.questions])
+    questions = len(texts) - 1
+    laid_out = lay_out(texts)
+    for item in ratings:
+        item["reason"], item["evidence"] = laid_out[item["reason"]], laid_out[item["evidence"]]
+    for stage in stages:
+        stage["notes"] = laid_out[stage["notes"]]
+    for answer in answers:
+        answer["value"] = laid_out[answer["value"]]
     return {
         "id": card.id,
         "interviewer": column.interviewer.name,
@@ -204,17 +280,11 @@ def _scorecard(column: Column, names: dict[str, str], when) -> dict[str, Any]:
         "version": card.version,
         "recommendation": Recommendation(recommendation).label if recommendation else "",
         "recommendation_key": recommendation or "",
-        "summary": paragraphs(card.summary),
-        "stages": [
-            {"title": title, "notes": paragraphs(text)} for title, text in column.stage_notes
-        ],
+        "summary": laid_out[summary],
+        "stages": stages,
         "ratings": ratings,
-        "answers": [
-            {"label": label, "value": value, "private": private}
-            for label, value, private in column.answers
-            if (value or "").strip()
-        ],
-        "questions": column.questions,
+        "answers": answers,
+        "questions": laid_out[questions],
     }
 
 

@@ -8,8 +8,10 @@ import re
 import shutil
 import subprocess
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from flask import Flask
@@ -80,6 +82,32 @@ def pdf_text(pdf: bytes) -> str:
         ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
     )
     return BIDI_CONTROLS.sub("", result.stdout.decode("utf-8"))
+
+
+@dataclass(frozen=True)
+class WordBox:
+    text: str
+    x_min: float
+    x_max: float
+    page_width: float
+
+
+def word_boxes(pdf: bytes) -> list[WordBox]:
+    """Every word of the PDF with where poppler found it on its page (points from the left)."""
+    result = subprocess.run(
+        ["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    boxes = []
+    # Our own PDF through poppler: trusted input.
+    for page in ElementTree.fromstring(result.stdout).iterfind(".//{*}page"):  # noqa: S314
+        width = float(page.get("width"))
+        for word in page.iterfind("{*}word"):
+            text = BIDI_CONTROLS.sub("", word.text or "")
+            boxes.append(WordBox(text, float(word.get("xMin")), float(word.get("xMax")), width))
+    return boxes
 
 
 def squash(text: str) -> str:

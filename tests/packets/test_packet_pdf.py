@@ -11,13 +11,23 @@ from app.extensions import db
 from app.models import Decision
 from app.storage.types import utcnow
 
-from .conftest import client_for, fill, outline_titles, pdf_text, run_renderer, squash, submit
+from .conftest import (
+    client_for,
+    fill,
+    outline_titles,
+    pdf_text,
+    run_renderer,
+    squash,
+    submit,
+    word_boxes,
+)
 
 # Renders real PDFs: run once, on SQLite (see the Makefile).
 pytestmark = pytest.mark.pdf
 
 CHINESE = "候选人详细解释了数据库分片的权衡"
 ARABIC = "شرح المرشح تصميم قاعدة البيانات بوضوح"
+HEBREW = "המועמד הסביר את מבנה הנתונים בבהירות"
 # Conjuncts and vowel signs. (Not the pre-base vowel sign ि: WeasyPrint 70 maps each glyph to one
 # string, and a reordered cluster whose consonant glyph was mapped earlier leaves ि with none,
 # so it is drawn but dropped from the extracted text.)
@@ -25,7 +35,9 @@ DEVANAGARI = "उम्मीदवार ने डेटाबेस को �
 EMOJI = "🎉"
 PRIYA_NOTES = {
     "pitch": "Priya-pitch-canary: reacted to the on-call constraint straight away.",
-    "experience": f"Priya-experience-canary: led the ledger split.\n\n{CHINESE}\n\n{ARABIC}",
+    "experience": (
+        f"Priya-experience-canary: led the ledger split.\n\n{CHINESE}\n\n{ARABIC}\n\n{HEBREW}"
+    ),
     "candidate-questions": f"{DEVANAGARI} {EMOJI}",
     "logistics": "Priya-logistics-canary: prefers a May start.",
 }
@@ -83,7 +95,28 @@ def test_chinese_arabic_devanagari_and_emoji_come_back_as_text(
     assert DEVANAGARI in flat
     assert EMOJI in flat
     # pdftotext gives right-to-left runs back in logical order, word by word.
-    assert ARABIC in flat or all(word in flat for word in ARABIC.split())
+    for rtl in (ARABIC, HEBREW):
+        assert rtl in flat or all(word in flat for word in rtl.split())
+
+
+def test_right_to_left_paragraphs_start_at_the_right_margin(
+    app, demo, priya_card, sign_in_as
+) -> None:
+    """Each paragraph takes its direction from its own text: the Arabic and the Hebrew ones
+    hug the right margin, the English one beside them the left."""
+    submit(priya_card, stage_notes=PRIYA_NOTES)
+    run_renderer(app)
+    pdf = packet(sign_in_as("manager@example.com"), priya_card.session.loop_id)
+    words = word_boxes(pdf)
+    width = words[0].page_width
+    for script in (ARABIC, HEBREW):
+        letters = set(script.replace(" ", ""))
+        boxes = [w for w in words if set(w.text) <= letters]
+        assert boxes, f"no words of {script!r} in the packet"
+        assert max(w.x_max for w in boxes) > width * 0.85, script  # ends at the right margin
+        assert min(w.x_min for w in boxes) > width * 0.4, script  # a short line: nothing left
+    english = [w for w in words if w.text.startswith("Priya-experience-canary")]
+    assert english and english[0].x_min < width * 0.15
 
 
 def test_private_answers_only_in_the_managers_copy(
