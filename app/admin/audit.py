@@ -39,6 +39,7 @@ SUMMARY_LENGTH = 160
 # What each action recorded by record_audit() means, in words that follow the actor's name.
 ACTIONS: dict[str, str] = {
     "packet.downloaded": "downloaded the debrief packet",
+    "packet.retried": "asked for a given-up debrief packet to be prepared again",
     "scorecard.submitted": "submitted a scorecard",
     "scorecard.amended": "amended a submitted scorecard",
     "scorecard.discarded": "discarded a scorecard",
@@ -75,7 +76,7 @@ class Kind:
 
 # The filter on the audit trail page: what an admin looks for, in their words.
 KINDS: dict[str, Kind] = {
-    "packets": Kind("Packet viewed or exported", ("packet.downloaded",)),
+    "packets": Kind("Packet viewed or exported", ("packet.downloaded", "packet.retried")),
     "scorecards": Kind(
         "Scorecard submitted, amended or discarded",
         ("scorecard.submitted", "scorecard.amended", "scorecard.discarded"),

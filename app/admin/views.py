@@ -11,6 +11,7 @@ from ..auth.resets import issue_reset_link
 from ..extensions import db
 from ..models import Reminder, User, record_audit
 from ..notify.outbox import retry_now
+from ..packets import failed_packets
 from ..web.input import form_status, time_zone_names
 from . import audit, outbox
 from .forms import ROLE_HELP, NewUserForm, RoleForm
@@ -182,7 +183,9 @@ def audit_trail():
 def outbox_page():
     require("outbox.manage")
     return render_template(
-        "admin/outbox.html", deliveries=outbox.list_troubled(_int_arg("page", 1))
+        "admin/outbox.html",
+        deliveries=outbox.list_troubled(_int_arg("page", 1)),
+        packets=failed_packets(),
     )
 
 

@@ -8,6 +8,7 @@ from ..auth.permissions import can, require
 from ..extensions import db
 from ..interviews.scorecards import due_state, owed_scorecards
 from ..notify.outbox import troubled_count
+from ..packets.outbox import given_up_count
 from ..storage.types import utcnow
 from .dashboard import loops_i_am_planning, manager_next_steps, upcoming_sessions
 
@@ -33,6 +34,7 @@ def home():
         planning=planning,
         next_steps=next_steps,
         outbox_count=troubled_count() if can(current_user, "outbox.manage") else 0,
+        failed_packet_count=given_up_count() if can(current_user, "outbox.manage") else 0,
     )
 
 

@@ -11,16 +11,18 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..debriefs.decisions import decision_changed
 from ..extensions import db
 from ..interviews.scorecards import scorecard_amended, scorecard_submitted
-from ..models import Loop, LoopStatus, Scorecard
+from ..models import CandidateStatus, Loop, LoopStatus, Scorecard
+from . import outbox
 from .outbox import request_packet
 from .renderer import render_requested
 from .views import bp
 
-__all__ = ["init_app", "request_packet"]
+__all__ = ["failed_packets", "init_app", "request_packet"]
 
 packets_cli = AppGroup("packets", help="The PDF debrief packets.")
 
@@ -60,8 +62,34 @@ def _on_decision_changed(loop: Loop, change: str) -> None:
     request_packet(loop, change)
 
 
+def failed_packets(limit: int = 50) -> list[tuple[Loop, outbox.Failure]]:
+    """Given-up packets with their loops (two queries), most recent first, for admins."""
+    failures = outbox.given_up(limit)
+    if not failures:
+        return []
+    loops = {
+        loop.id: loop
+        for loop in db.session.execute(
+            select(Loop)
+            .options(joinedload(Loop.candidate))
+            .where(Loop.id.in_([f.loop_id for f in failures]))
+        ).scalars()
+    }
+    return [
+        (loops[f.loop_id], f)
+        for f in failures
+        if f.loop_id in loops and loops[f.loop_id].candidate.status != CandidateStatus.ERASED
+    ]
+
+
+def packet_failure(loop_id: int) -> outbox.Failure | None:
+    """For the debrief page (a feature below this one): the packet, if it was given up."""
+    return outbox.failure(loop_id)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_global(packet_failure, "packet_failure")
     app.cli.add_command(packets_cli)
     # Connecting again (another app in the same process) is a no-op.
     scorecard_submitted.connect(_on_scorecard_submitted)

@@ -9,20 +9,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from ..extensions import db
 from ..models import Loop, PacketRequest
 from ..storage.types import utcnow
 
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
-BACKOFF = (
-    timedelta(seconds=10),
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-)
+# A render that failed this often is given up: the same input would fail the same way, and a
+# person (the hiring manager or an admin) sees why and decides whether to try again.
+MAX_ATTEMPTS = 3
+BACKOFF = (timedelta(seconds=10), timedelta(minutes=1))
 
 
 def request_packet(loop: Loop, reason: str = "changed") -> PacketRequest:
@@ -41,24 +38,110 @@ def _claimable(now: datetime):
     )
 
 
+def _still_tried(now: datetime):
+    """Waiting to be tried (again), or being rendered right now (even on its last attempt)."""
+    return or_(PacketRequest.attempts < MAX_ATTEMPTS, PacketRequest.lease_until >= now)
+
+
 def pending(loop_id: int) -> bool:
     """Whether a render of this loop is requested and will still be tried."""
     row = db.session.execute(
         select(PacketRequest.id)
-        .where(PacketRequest.loop_id == loop_id, PacketRequest.attempts < MAX_ATTEMPTS)
+        .where(PacketRequest.loop_id == loop_id, _still_tried(utcnow()))
         .limit(1)
     ).first()
     return row is not None
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A packet given up after MAX_ATTEMPTS renders, and why, in words for the people who
+    see it (the hiring manager, admins)."""
+
+    loop_id: int
+    error: str
+    failed_at: datetime
+
+    @property
+    def reason(self) -> str:
+        error = self.error
+        if "RenderTimeout" in error or "longer than" in error:
+            return (
+                "Laying it out took longer than the renderer allows, on every attempt. "
+                "This usually means a scorecard with extraordinarily long notes."
+            )
+        if "out of memory" in error or "MemoryError" in error:
+            return "It needed more memory than the renderer may use, on every attempt."
+        if "exited" in error or not error:
+            return "The renderer stopped while preparing it, on every attempt."
+        return f"The renderer reported: {error[:300]}"
+
+
+def failure(loop_id: int) -> Failure | None:
+    """The loop's packet as given up, unless a render of it is still to come."""
+    now = utcnow()
+    rows = db.session.execute(
+        select(PacketRequest.last_error, PacketRequest.lease_until, PacketRequest.attempts)
+        .where(PacketRequest.loop_id == loop_id)
+        .order_by(PacketRequest.id.desc())
+    ).all()
+    if not rows or any(r.attempts < MAX_ATTEMPTS or (r.lease_until or now) > now for r in rows):
+        return None
+    latest = rows[0]
+    return Failure(loop_id, latest.last_error or "", latest.lease_until or now)
+
+
+def given_up(limit: int = 50) -> list[Failure]:
+    """Loops whose packet was given up and not requested since, most recent first."""
+    now = utcnow()
+    still_tried = select(PacketRequest.loop_id).where(_still_tried(now))
+    rows = db.session.execute(
+        select(
+            PacketRequest.loop_id,
+            func.max(PacketRequest.last_error),
+            func.max(PacketRequest.lease_until),
+        )
+        .where(PacketRequest.loop_id.not_in(still_tried))
+        .group_by(PacketRequest.loop_id)
+        .order_by(func.max(PacketRequest.lease_until).desc(), PacketRequest.loop_id)
+        .limit(limit)
+    ).all()
+    return [Failure(loop_id, error or "", at or now) for loop_id, error, at in rows]
+
+
+def given_up_count() -> int:
+    now = utcnow()
+    still_tried = select(PacketRequest.loop_id).where(_still_tried(now))
+    return db.session.execute(
+        select(func.count(func.distinct(PacketRequest.loop_id))).where(
+            PacketRequest.loop_id.not_in(still_tried)
+        )
+    ).scalar_one()
+
+
 def ensure_requested(loop_id: int, reason: str = "download") -> bool:
-    """A download found no fresh packet: request one unless a request is already waiting.
-    Returns whether a row was added. Flushes."""
-    if pending(loop_id):
+    """A download found no fresh packet: request one unless a request is waiting or was given
+    up (a given-up packet is retried only when someone asks: `retry`). Returns whether a row
+    was added. Flushes."""
+    exists = db.session.execute(
+        select(PacketRequest.id).where(PacketRequest.loop_id == loop_id).limit(1)
+    ).first()
+    if exists is not None:
         return False
     db.session.add(PacketRequest(loop_id=loop_id, reason=reason, requested_at=utcnow()))
     db.session.flush()
     return True
+
+
+def retry(loop_id: int, reason: str = "retry") -> None:
+    """Someone asked to try a given-up packet again: forget the failures, request it anew."""
+    db.session.execute(
+        delete(PacketRequest)
+        .where(PacketRequest.loop_id == loop_id, PacketRequest.attempts >= MAX_ATTEMPTS)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(PacketRequest(loop_id=loop_id, reason=reason[:40], requested_at=utcnow()))
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -126,14 +209,16 @@ def finish(claim: Claim) -> None:
 
 
 def fail(claim: Claim, error: str, now: datetime | None = None) -> None:
-    """Not rendered: hand the requests back with a backoff (given up after MAX_ATTEMPTS)."""
+    """Not rendered: hand the requests back with a backoff, or give them up after
+    MAX_ATTEMPTS (then `failure` tells whoever downloads it why); commits."""
     now = now or utcnow()
     rows = db.session.execute(
         select(PacketRequest).where(PacketRequest.lease_token == claim.token)
     ).scalars()
     for row in rows:
-        wait = BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
+        given_up = row.attempts >= MAX_ATTEMPTS
         row.lease_token = None
-        row.lease_until = now + wait
+        # Given up: lease_until records when, and no renderer takes it again.
+        row.lease_until = now if given_up else now + BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
         row.last_error = error[:2000]
     db.session.commit()

@@ -13,7 +13,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -71,6 +71,36 @@ def _preparing(loops: list[Loop], *, zip_of: Opening | None = None) -> Response:
     return response
 
 
+def _failed(loop: Loop, failed: outbox.Failure) -> tuple[str, int]:
+    """Given up: say why and what can be done; never ask for it again on the reader's behalf."""
+    page = render_template(
+        "packets/failed.html",
+        hiring_loop=loop,
+        failure=failed,
+        may_retry=can(current_user, "debrief.decide", loop),
+    )
+    db.session.rollback()
+    return page, 503
+
+
+@bp.post("/loops/<int:loop_id>/packet/retry")
+@login_required
+def retry(loop_id: int):
+    """The hiring manager or an admin asks for a given-up packet again (audited)."""
+    loop = db.session.get(Loop, loop_id) or abort(404)
+    require("debrief.decide", loop)
+    if loop.candidate.status == CandidateStatus.ERASED:
+        abort(410)
+    if outbox.pending(loop.id):
+        flash("The packet is already being prepared.", "info")
+    else:
+        outbox.retry(loop.id)
+        record_audit(current_user, "packet.retried", loop)
+        db.session.commit()
+        flash("The packet is being prepared again.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id))
+
+
 @bp.get("/loops/<int:loop_id>/packet.pdf")
 @login_required
 def download(loop_id: int):
@@ -84,6 +114,9 @@ def download(loop_id: int):
     key = packet_key(packet_data(loop, variant, competency_names()))
     pdf = store.read(loop.candidate_id, key)
     if pdf is None:
+        failed = outbox.failure(loop.id)
+        if failed is not None:
+            return _failed(loop, failed)
         return _preparing([loop])
     if key in request.if_none_match:
         db.session.rollback()
@@ -115,6 +148,7 @@ def opening_zip(opening_id: int):
     names = competency_names()
     ready: list[tuple[Loop, str, str, bytes]] = []
     missing: list[Loop] = []
+    failed: list[tuple[Loop, outbox.Failure]] = []
     for loop_id in list(loop_ids):
         loop = load_loop(loop_id)
         if loop is None or not can(current_user, "debrief.view", loop):
@@ -124,12 +158,17 @@ def opening_zip(opening_id: int):
         variant = variant_for(current_user, loop)
         key = packet_key(packet_data(loop, variant, names))
         pdf = store.read(loop.candidate_id, key)
-        if pdf is None:
+        given_up = outbox.failure(loop.id) if pdf is None else None
+        if given_up is not None:
+            failed.append((loop, given_up))
+        elif pdf is None:
             missing.append(loop)
         else:
             ready.append((loop, variant, key, pdf))
     if missing and not ready:
         return _preparing(missing, zip_of=opening)
+    if failed and not ready:
+        return _failed(*failed[0])
 
     archive = io.BytesIO()
     lines = [f"Debrief packets for {opening.title}", ""]
@@ -141,6 +180,11 @@ def opening_zip(opening_id: int):
             lines.append(
                 f"still being prepared: {loop.candidate.name} (loop {loop.id}); "
                 "download the zip again in a minute"
+            )
+        for loop, given_up in failed:
+            lines.append(
+                f"could not be prepared: {loop.candidate.name} (loop {loop.id}): "
+                f"{given_up.reason} Open the loop's packet link to see what can be done."
             )
         bundle.writestr("README.txt", "\n".join(lines) + "\n")
     audits = [(_refs(loop), variant, key) for loop, variant, key, _ in ready]

@@ -223,8 +223,9 @@ def test_debrief_sql_does_not_grow_with_the_panel(
 
 
 # The signed-in user, the loop with sessions and scorecards, the library's competency names,
-# and the panel checks of the permission rule (whether the viewer sits on the panel).
-DEBRIEF_STATEMENTS = 5
+# the panel checks of the permission rule (whether the viewer sits on the panel), and, for
+# whoever may decide, whether the packet was given up.
+DEBRIEF_STATEMENTS = 6
 
 
 # Found by the hostile-input pass (tests/hostile): refusals about a form the page does not
@@ -306,3 +307,25 @@ def test_a_coordinator_is_offered_no_debrief_link_it_cannot_open(app, demo) -> N
     page = client.get(f"/loops/{loop.id}").get_data(as_text=True)
     assert "Open the debrief page" not in page
     assert client.get(f"/loops/{loop.id}/debrief").status_code == 403
+
+
+ARABIC_SUMMARY = "يفهم المرشح قواعد البيانات جيدا"
+HEBREW_LINE = "המועמדת שאלה על תורנות"
+
+
+def test_each_paragraph_reads_in_the_direction_of_its_own_text(app, demo, priya_card) -> None:
+    """An Arabic paragraph beside an English one: each gets its own direction on the page, so
+    the browser lays the Arabic one out right to left and the English one left to right."""
+    submit(
+        priya_card,
+        {"api-design": 3},
+        "yes",
+        summary=f"Knows the storage layer well.\n\n{ARABIC_SUMMARY}",
+        candidate_questions=f"{HEBREW_LINE}\nWhat is the release cadence?",
+    )
+    db.session.commit()
+    html = page_for(app, "manager@example.com", priya_card.session.loop)
+    assert f'<p class="prose" dir="rtl">{ARABIC_SUMMARY}</p>' in html
+    assert '<p class="prose" dir="ltr">Knows the storage layer well.</p>' in html
+    assert f'<li dir="rtl">{HEBREW_LINE} ' in html
+    assert '<li dir="ltr">What is the release cadence? ' in html

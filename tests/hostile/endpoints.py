@@ -539,6 +539,12 @@ ENDPOINTS: list[Endpoint] = [
         may_change=lambda body: ("reminders.*", "audit_events+"),
     ),
     Endpoint(
+        ("packets.retry", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        may_change=lambda body: ("packet_requests+", "packet_requests-", "audit_events+"),
+    ),
+    Endpoint(
         ("debriefs.decide", "POST"),
         allowed=("admin", "hiring_manager"),
         url_args=lambda team: {"loop_id": _loop(team).id},

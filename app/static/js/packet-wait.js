@@ -36,6 +36,9 @@
           window.setTimeout(check, delayFrom(response));
         } else if (response.ok) {
           return deliver(response);
+        } else if (response.status === 503) {
+          // Given up: the page at this address now says why and what can be done.
+          window.location.replace(url);
         } else {
           status.textContent = "The packet could not be fetched (" + response.status + "). Reload this page to try again.";
         }
