@@ -313,6 +313,35 @@ def can(user: User | None, action: str, target: Any = None) -> bool:
     return rule(user, target)
 
 
+def debriefs_viewable(user: User | None, loops: list[Loop]) -> set[int]:
+    """The ids of `loops` whose debrief `user` may read: `can(user, "debrief.view", loop)` for
+    every loop of one page, decided by the same rule in one query instead of one per loop."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if not loops:
+        return set()
+    on_panel: set[int] = set()
+    judging: set[int] = set()  # on the panel with a scorecard of their own not yet submitted
+    for loop_id, status in db.session.execute(
+        select(InterviewSession.loop_id, Scorecard.status)
+        .join(InterviewSession, Scorecard.session_id == InterviewSession.id)
+        .where(
+            InterviewSession.loop_id.in_([loop.id for loop in loops]),
+            Scorecard.interviewer_id == user.id,
+            Scorecard.retired_at.is_(None),
+        )
+    ):
+        on_panel.add(loop_id)
+        if status != ScorecardStatus.SUBMITTED:
+            judging.add(loop_id)
+    return {
+        loop.id
+        for loop in loops
+        if loop.id not in judging
+        and (_is(user, Role.ADMIN) or is_hiring_manager_of(user, loop) or loop.id in on_panel)
+    }
+
+
 # Refusals that a person can do something about say what; the rest get the generic 403 page.
 STILL_JUDGING_DEBRIEF = (
     "You sit on this panel, so until you have submitted your own scorecard you follow the "

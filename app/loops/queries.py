@@ -6,28 +6,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import InterviewSession, Loop
+from ..models import Debrief, InterviewSession, Loop
+
+
+def _whole_loops():
+    return select(Loop).options(
+        joinedload(Loop.candidate),
+        joinedload(Loop.opening),
+        joinedload(Loop.debrief).joinedload(Debrief.decided_by),
+        joinedload(Loop.sessions).options(
+            joinedload(InterviewSession.interviewer),
+            joinedload(InterviewSession.script),
+            joinedload(InterviewSession.rubric),
+            joinedload(InterviewSession.scorecard),
+        ),
+    )
 
 
 def load_loop(loop_id: int) -> Loop | None:
     """The loop with candidate, opening, debrief and every session's interviewer, script,
     rubric and scorecard, in one query."""
     return (
-        db.session.execute(
-            select(Loop)
-            .options(
-                joinedload(Loop.candidate),
-                joinedload(Loop.opening),
-                joinedload(Loop.debrief),
-                joinedload(Loop.sessions).options(
-                    joinedload(InterviewSession.interviewer),
-                    joinedload(InterviewSession.script),
-                    joinedload(InterviewSession.rubric),
-                    joinedload(InterviewSession.scorecard),
-                ),
-            )
-            .where(Loop.id == loop_id)
-        )
+        db.session.execute(_whole_loops().where(Loop.id == loop_id)).unique().scalar_one_or_none()
+    )
+
+
+def load_opening_loops(opening_id: int) -> list[Loop]:
+    """Every loop of an opening (cancelled ones too), each as whole as `load_loop`'s, in one
+    query, oldest first."""
+    return list(
+        db.session.execute(_whole_loops().where(Loop.opening_id == opening_id).order_by(Loop.id))
         .unique()
-        .scalar_one_or_none()
+        .scalars()
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -97,6 +97,9 @@ def detail(opening_id: int):
         rubric=rubrics.get(opening.default_rubric_key),
         may_manage=can(current_user, "opening.manage", opening),
         may_add_candidate=can(current_user, "candidate.manage", opening),
+        # The packets feature sits above this one: link it only when it is served.
+        packets_page="packets.opening_page" in current_app.view_functions
+        and can(current_user, "debrief.decide", opening),
     )
 
 

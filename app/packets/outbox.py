@@ -79,16 +79,30 @@ class Failure:
 
 def failure(loop_id: int) -> Failure | None:
     """The loop's packet as given up, unless a render of it is still to come."""
+    return failures([loop_id]).get(loop_id)
+
+
+def failures(loop_ids: list[int]) -> dict[int, Failure]:
+    """`failure` for many loops in one query: the given-up ones, by loop id."""
     now = utcnow()
     rows = db.session.execute(
-        select(PacketRequest.last_error, PacketRequest.lease_until, PacketRequest.attempts)
-        .where(PacketRequest.loop_id == loop_id)
+        select(
+            PacketRequest.loop_id,
+            PacketRequest.last_error,
+            PacketRequest.lease_until,
+            PacketRequest.attempts,
+        )
+        .where(PacketRequest.loop_id.in_(loop_ids))
         .order_by(PacketRequest.id.desc())
     ).all()
-    if not rows or any(r.attempts < MAX_ATTEMPTS or (r.lease_until or now) > now for r in rows):
-        return None
-    latest = rows[0]
-    return Failure(loop_id, latest.last_error or "", latest.lease_until or now)
+    found: dict[int, Failure] = {}
+    still_tried: set[int] = set()
+    for row in rows:
+        if row.attempts < MAX_ATTEMPTS or (row.lease_until or now) > now:
+            still_tried.add(row.loop_id)
+        elif row.loop_id not in found:  # the newest given-up request says why
+            found[row.loop_id] = Failure(row.loop_id, row.last_error or "", row.lease_until or now)
+    return {loop_id: f for loop_id, f in found.items() if loop_id not in still_tried}
 
 
 def given_up(limit: int = 50) -> list[Failure]:

@@ -11,15 +11,15 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..auth.permissions import can, require
+from ..auth.permissions import can, debriefs_viewable, require
 from ..debriefs.summary import load_loop
 from ..extensions import db
+from ..loops.queries import load_opening_loops
 from ..models import CandidateStatus, Loop, LoopStatus, Opening, record_audit
 from ..storage.database import will_write
 from . import outbox, store
@@ -135,60 +135,99 @@ def download(loop_id: int):
     return response
 
 
+@dataclass
+class OpeningPackets:
+    """Where each loop of an opening stands for the opening-wide zip, as the viewer may see it."""
+
+    ready: list[tuple[Loop, str, str]] = field(default_factory=list)  # (loop, variant, key)
+    preparing: list[Loop] = field(default_factory=list)
+    failed: list[tuple[Loop, outbox.Failure]] = field(default_factory=list)
+    left_out: list[tuple[Loop, str]] = field(default_factory=list)  # (loop, why)
+
+
+def opening_packets(opening: Opening) -> OpeningPackets:
+    """Classify the opening's loops in a fixed number of queries however many loops it has
+    (the loops with everything a packet shows, the names, the given-up renders, who may read
+    which)."""
+    result = OpeningPackets()
+    names = competency_names()
+    loops = load_opening_loops(opening.id)
+    given_up = outbox.failures([loop.id for loop in loops])
+    viewable = debriefs_viewable(current_user, loops)
+    for loop in loops:
+        if loop.candidate.status == CandidateStatus.ERASED:
+            continue  # erased with their packets: not even named
+        if loop.status == LoopStatus.CANCELLED:
+            result.left_out.append((loop, "the loop was cancelled"))
+        elif loop.id not in viewable:
+            result.left_out.append((loop, "you may not read this loop's debrief"))
+        else:
+            variant = variant_for(current_user, loop)
+            key = packet_key(packet_data(loop, variant, names))
+            if store.exists(loop.candidate_id, key):
+                result.ready.append((loop, variant, key))
+            elif loop.id in given_up:
+                result.failed.append((loop, given_up[loop.id]))
+            else:
+                result.preparing.append(loop)
+    return result
+
+
+def _readme(opening: Opening, packets: OpeningPackets) -> str:
+    lines = [f"Debrief packets for {opening.title}", ""]
+    lines += [f"included: {loop.candidate.name} (loop {loop.id})" for loop, _, _ in packets.ready]
+    lines += [
+        f"left out, still being prepared: {loop.candidate.name} (loop {loop.id}); "
+        "download the zip again in a minute"
+        for loop in packets.preparing
+    ]
+    lines += [
+        f"left out, could not be prepared: {loop.candidate.name} (loop {loop.id}): "
+        f"{failure.reason} Open the loop's packet link to see what can be done."
+        for loop, failure in packets.failed
+    ]
+    lines += [f"left out: loop {loop.id}: {why}" for loop, why in packets.left_out]
+    return "\n".join(lines) + "\n"
+
+
+@bp.get("/openings/<int:opening_id>/packets")
+@login_required
+def opening_page(opening_id: int):
+    """What the opening's zip holds and leaves out, and why, before downloading it."""
+    opening = db.session.get(Opening, opening_id) or abort(404)
+    require("debrief.decide", opening)
+    page = render_template(
+        "packets/opening.html", opening=opening, packets=opening_packets(opening)
+    )
+    db.session.rollback()
+    return page
+
+
 @bp.get("/openings/<int:opening_id>/packets.zip")
 @login_required
 def opening_zip(opening_id: int):
     opening = db.session.get(Opening, opening_id) or abort(404)
     require("debrief.decide", opening)
-    loop_ids = db.session.execute(
-        select(Loop.id)
-        .where(Loop.opening_id == opening.id, Loop.status != LoopStatus.CANCELLED)
-        .order_by(Loop.id)
-    ).scalars()
-    names = competency_names()
-    ready: list[tuple[Loop, str, str, bytes]] = []
-    missing: list[Loop] = []
-    failed: list[tuple[Loop, outbox.Failure]] = []
-    for loop_id in list(loop_ids):
-        loop = load_loop(loop_id)
-        if loop is None or not can(current_user, "debrief.view", loop):
-            continue
-        if loop.candidate.status == CandidateStatus.ERASED:
-            continue  # erased with their packets: nothing to include, nothing to prepare
-        variant = variant_for(current_user, loop)
-        key = packet_key(packet_data(loop, variant, names))
+    packets = opening_packets(opening)
+    ready = []
+    for loop, variant, key in packets.ready:
         pdf = store.read(loop.candidate_id, key)
-        given_up = outbox.failure(loop.id) if pdf is None else None
-        if given_up is not None:
-            failed.append((loop, given_up))
-        elif pdf is None:
-            missing.append(loop)
+        if pdf is None:  # pruned since we looked: a newer one is on its way
+            packets.preparing.append(loop)
         else:
             ready.append((loop, variant, key, pdf))
-    if missing and not ready:
-        return _preparing(missing, zip_of=opening)
-    if failed and not ready:
-        return _failed(*failed[0])
+    if packets.preparing and not ready:
+        return _preparing(packets.preparing, zip_of=opening)
+    if packets.failed and not ready:
+        return _failed(*packets.failed[0])
 
     archive = io.BytesIO()
-    lines = [f"Debrief packets for {opening.title}", ""]
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
         for loop, _variant, _key, pdf in ready:
             bundle.writestr(_filename(loop), pdf)
-            lines.append(f"included: {loop.candidate.name} (loop {loop.id})")
-        for loop in missing:
-            lines.append(
-                f"still being prepared: {loop.candidate.name} (loop {loop.id}); "
-                "download the zip again in a minute"
-            )
-        for loop, given_up in failed:
-            lines.append(
-                f"could not be prepared: {loop.candidate.name} (loop {loop.id}): "
-                f"{given_up.reason} Open the loop's packet link to see what can be done."
-            )
-        bundle.writestr("README.txt", "\n".join(lines) + "\n")
+        bundle.writestr("README.txt", _readme(opening, packets))
     audits = [(_refs(loop), variant, key) for loop, variant, key, _ in ready]
-    missing_ids = [loop.id for loop in missing]
+    missing_ids = [loop.id for loop in packets.preparing]
     title = _slug(opening.title)
     db.session.rollback()
     will_write()

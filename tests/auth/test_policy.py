@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.auth.accounts import create_user
-from app.auth.permissions import RULES, can
+from app.auth.permissions import RULES, can, debriefs_viewable
 from app.demo import DemoTeam
 from app.extensions import db
 from app.loops.planning import add_session
@@ -143,3 +143,21 @@ def test_an_action_without_a_rule_is_an_error(panel) -> None:
     demo, *_ = panel
     with pytest.raises(KeyError):
         can(demo.users["admin"], "scorecard.burn")
+
+
+@pytest.mark.parametrize("priya_submitted", [False, True])
+def test_the_many_loops_form_of_the_debrief_rule_agrees_with_can(
+    demo: DemoTeam, priya_submitted: bool
+) -> None:
+    """`debriefs_viewable` decides a whole page of loops at once; it must give, for every
+    person and loop, exactly what `can(user, "debrief.view", loop)` gives."""
+    loops = [loop for candidate in demo.opening.candidates for loop in candidate.loops]
+    if priya_submitted:
+        card = next(
+            s.scorecard for s in loops[0].sessions if s.interviewer.email == "priya@example.com"
+        )
+        card.status, card.submitted_at = ScorecardStatus.SUBMITTED, utcnow()
+        db.session.flush()
+    for user in demo.users.values():
+        expected = {loop.id for loop in loops if can(user, "debrief.view", loop)}
+        assert debriefs_viewable(user, loops) == expected, user.email

@@ -210,6 +210,7 @@ ROUTES = {
         case(LOOP, only("admin", "hiring_manager", "panel_done", ok=202))
     ],
     ("packets.opening_zip", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager", ok=202))],
+    ("packets.opening_page", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager"))],
     # Preparing a given-up packet again: those who decide (then back to the debrief page).
     ("packets.retry", "POST"): [case(LOOP, only("admin", "hiring_manager", ok=302))],
     # Admin screens: admins alone. Posts without a form come back with their errors (400); an

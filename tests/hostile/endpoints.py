@@ -672,6 +672,7 @@ NO_INPUT = {
     "openings.edit_candidate",
     "packets.download",
     "packets.opening_zip",
+    "packets.opening_page",
     "admin.new_user",
     "admin.user",
     "auth.reset_link",

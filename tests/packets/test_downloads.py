@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.interviews.scorecards import amend_scorecard
-from app.loops.planning import start_loop
+from app.loops.planning import cancel_loop, start_loop
 from app.models import AuditEvent, PacketRequest
 from app.packets import outbox, store
 
@@ -209,12 +209,69 @@ def test_an_opening_zip_holds_the_ready_packets_and_names_the_rest(app, demo, pr
         assert len(pdfs) == 1 and pdfs[0].startswith("debrief-packet-lena-fischer")
         assert bundle.read(pdfs[0]).startswith(b"%PDF-")
     assert "included: Lena Fischer" in readme
-    assert f"still being prepared: Arjun Mehta (loop {other_id})" in readme
+    assert f"left out, still being prepared: Arjun Mehta (loop {other_id})" in readme
     assert _requests(other_id) == 1, "the missing packet was requested"
     audits = _audits()
     assert [(a.object_id, a.details["via"]) for a in audits] == [
         (priya_card.session.loop_id, "opening_zip")
     ]
+
+
+def test_the_opening_links_its_packets_page_which_names_what_the_zip_leaves_out(
+    app, demo, priya_card
+) -> None:
+    submit(priya_card)
+    run_renderer(app)
+    arjun = next(c for c in demo.opening.candidates if c.name == "Arjun Mehta")
+    cancelled = start_loop(arjun, demo.users["coordinator"])
+    cancel_loop(cancelled, demo.users["coordinator"])
+    waiting = start_loop(arjun, demo.users["coordinator"])
+    db.session.commit()
+    cancelled_id, waiting_id = cancelled.id, waiting.id
+
+    manager = client_for(app, "manager@example.com")
+    opening_page = manager.get(f"/openings/{demo.opening.id}").get_data(as_text=True)
+    assert f'href="/openings/{demo.opening.id}/packets"' in opening_page
+    page = manager.get(f"/openings/{demo.opening.id}/packets").get_data(as_text=True)
+    assert "Download the zip (1 packet ready)" in page
+    assert "Arjun Mehta: still being prepared" in page
+    assert f"Loop {cancelled_id} (Arjun Mehta): the loop was cancelled." in page
+
+    with zipfile.ZipFile(
+        io.BytesIO(manager.get(f"/openings/{demo.opening.id}/packets.zip").data)
+    ) as bundle:
+        readme = bundle.read("README.txt").decode()
+    assert f"left out: loop {cancelled_id}: the loop was cancelled" in readme
+    assert f"left out, still being prepared: Arjun Mehta (loop {waiting_id})" in readme
+
+    coordinator = client_for(app, "coordinator@example.com")
+    assert '/packets"' not in coordinator.get(f"/openings/{demo.opening.id}").get_data(as_text=True)
+    assert coordinator.get(f"/openings/{demo.opening.id}/packets").status_code == 403
+
+
+@pytest.mark.parametrize("extra_loops", [1, 6])
+def test_the_packets_page_costs_the_same_statements_however_many_loops(
+    app, demo, priya_card, count_statements, extra_loops
+) -> None:
+    submit(priya_card)
+    arjun = next(c for c in demo.opening.candidates if c.name == "Arjun Mehta")
+    for _ in range(extra_loops):
+        start_loop(arjun, demo.users["coordinator"])
+    db.session.commit()
+    manager = client_for(app, "manager@example.com")
+    manager.get(f"/openings/{demo.opening.id}/packets")  # fills the library's name cache
+    with count_statements() as counter:
+        response = manager.get(f"/openings/{demo.opening.id}/packets")
+    assert response.status_code == 200
+    assert counter.count == PACKETS_PAGE_STATEMENTS, "\n\n".join(
+        s[:150] for s in counter.statements
+    )
+
+
+# The signed-in user, the opening (for the permission check, and again for the page), the
+# library's newest version (names are remembered per version), the loops with all a packet
+# shows, the given-up renders, the viewer's own scorecards in them.
+PACKETS_PAGE_STATEMENTS = 7
 
 
 def test_an_opening_zip_with_nothing_ready_says_preparing(app, demo, priya_card) -> None:
