@@ -74,8 +74,10 @@ def wanted_reminders(loop: Loop) -> list[Wanted]:
             continue
         base = f"s{session.id}.u{session.interviewer_id}"
         nag_at = debrief.starts_at - NAG_BEFORE_DEBRIEF
-        # A nag within a quarter of an hour of the due mail becomes part of it: one mail.
-        merged = abs(nag_at - session.ends_at) <= MERGE_WINDOW
+        # A nag within a quarter of an hour of the due mail becomes part of it: one mail. So
+        # does a nag that would come first (a debrief pinned before the interview ends): a
+        # "the debrief is near" mail must never arrive before "your scorecard is due".
+        merged = nag_at <= session.ends_at + MERGE_WINDOW
         wanted.append(
             Wanted(
                 "scorecard_due",

@@ -15,6 +15,7 @@ from app.loops.planning import (
     cancel_loop,
     confirm_loop,
     coverage_matrix,
+    move_debrief,
     move_session,
     plan_session,
     reassign_session,
@@ -140,6 +141,27 @@ def test_a_pinned_debrief_stays_put(planned) -> None:
     before = debrief.starts_at
     move_session(first, first.starts_at + timedelta(minutes=30), demo.users["coordinator"])
     assert debrief.starts_at == before
+
+
+def test_a_debrief_pinned_before_an_interview_ends_never_nags_before_the_due_mail(
+    planned,
+) -> None:
+    """Pinned to a time the last interview now runs past, the debrief's nag would arrive while
+    that interview is still on: it goes out with the due mail instead, one mail, in order."""
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    confirm_loop(loop, coordinator, "ok")
+    move_debrief(loop, second.starts_at + timedelta(minutes=15), coordinator)
+    db.session.flush()
+    mine = [
+        r
+        for r in reminders(loop, session_id=second.id, status="pending")
+        if r.kind.startswith("scorecard_")
+    ]
+    assert [r.kind for r in mine] == ["scorecard_due"]
+    assert mine[0].payload == {"with_nag": True}
+    (nag,) = reminders(loop, session_id=first.id, kind="scorecard_nag", status="pending")
+    assert nag.due_at > first.ends_at, "the earlier interview keeps its separate nag"
 
 
 def test_submitting_cancels_nags_and_the_last_one_tells_the_manager(planned) -> None:

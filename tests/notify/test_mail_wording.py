@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.debriefs.decisions import record_decision
 from app.extensions import db
-from app.loops.planning import cancel_loop
+from app.loops.planning import cancel_loop, move_debrief
 from app.notify.dispatcher import dispatch_due
 from app.storage.types import utcnow
 
@@ -55,3 +55,23 @@ def test_the_demo_seed_sends_its_invitations_within_minutes(app, smtp) -> None:
     again = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert "Demo team already here." in again.output
     assert dispatch_due(utcnow() + timedelta(minutes=2)).sent == [], "nothing twice"
+
+
+def test_a_debrief_pinned_before_the_interview_ends_is_one_due_mail_saying_so(
+    app, demo, smtp
+) -> None:
+    """The interviewer is still on the call when the debrief starts: no "debrief near" nag
+    before the due mail; the due mail itself says the debrief has begun."""
+    loop = demo.opening.candidates[0].loops[0]
+    last = max(loop.sessions, key=lambda s: s.ends_at)
+    move_debrief(loop, last.ends_at - timedelta(minutes=20), demo.users["coordinator"])
+    db.session.commit()
+    dispatch_due(later())
+    mine = [m for m in smtp.inbox.messages if last.interviewer.email in m["To"]]
+    subjects = [m["Subject"] for m in mine]
+    assert "Your scorecard for Lena Fischer is due" in subjects
+    assert not [s for s in subjects if "your scorecard is still a draft" in s]
+    (due,) = [m for m in mine if m["Subject"] == "Your scorecard for Lena Fischer is due"]
+    body = text_of(due)
+    assert "before this interview ended: please submit now" in body
+    assert "please submit before then" not in body
