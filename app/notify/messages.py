@@ -25,7 +25,7 @@ SUBJECTS = {
     "debrief_cancel": "Cancelled: debrief for {candidate}",
     "scorecard_due": "Your scorecard for {candidate} is due",
     "scorecard_nag": "Debrief for {candidate} at {when}: your scorecard is still a draft",
-    "ready_for_debrief": "All scorecards for {candidate} are in",
+    "ready_for_debrief": "All scorecards for {candidate} are in{again}",
     "debrief_soon": "Debrief for {candidate} starts at {when}",
     "decision_made": "Decision made for {candidate}",
     "scorecard_chase": "Your scorecard for {candidate} is awaited",
@@ -46,6 +46,14 @@ def _when(reminder: Reminder):
     if loop is not None and loop.debrief is not None:
         return loop.debrief.starts_at
     return reminder.due_at
+
+
+def _again(payload: dict) -> str:
+    """The subject's tail for "all in" once more, after the panel grew."""
+    names = payload.get("newly_in")
+    if not names:
+        return ""
+    return f" again, now with {' and '.join(names)}"
 
 
 def build_message(reminder: Reminder, config) -> Message:
@@ -84,7 +92,10 @@ def build_message(reminder: Reminder, config) -> Message:
         message = body
     message["Subject"] = Header(
         SUBJECTS[reminder.kind].format(
-            candidate=candidate, when=when, account=context["payload"].get("account", "")
+            candidate=candidate,
+            when=when,
+            account=context["payload"].get("account", ""),
+            again=_again(context["payload"]),
         ),
         "utf-8",
     )

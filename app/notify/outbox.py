@@ -5,7 +5,7 @@ through one rule instead of hand-written special cases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,9 +121,12 @@ def sync_loop_reminders(loop: Loop) -> None:
         .all()
     )
     latest: dict[str, Reminder] = {}
+    last_sent: dict[str, Reminder] = {}
     for row in rows:
         latest[row.slot] = row  # ordered by id: the last one wins
-    wanted = {w.slot: w for w in wanted_reminders(loop)}
+        if row.status == ReminderStatus.SENT:
+            last_sent[row.slot] = row
+    wanted = {w.slot: _told_again(loop, w, last_sent.get(w.slot)) for w in wanted_reminders(loop)}
     for slot, want in wanted.items():
         row = latest.get(slot)
         if row is None or (row.status == ReminderStatus.SENT and row.due_at != want.due_at):
@@ -141,6 +144,21 @@ def sync_loop_reminders(loop: Loop) -> None:
         if slot not in wanted and row.status in (ReminderStatus.PENDING, ReminderStatus.FAILED):
             row.status = ReminderStatus.CANCELLED
     db.session.flush()
+
+
+def _told_again(loop: Loop, want: Wanted, sent: Reminder | None) -> Wanted:
+    """ "All scorecards are in" after the panel grew: the second mail names whose scorecards
+    arrived since the first, so it reads as news rather than as the first one twice."""
+    if want.kind != "ready_for_debrief" or sent is None or sent.due_at == want.due_at:
+        return want
+    newly_in = [
+        s.interviewer.name
+        for s in loop.sessions
+        if s.scorecard is not None
+        and s.scorecard.is_submitted
+        and s.scorecard.submitted_at > sent.due_at
+    ]
+    return replace(want, payload={**(want.payload or {}), "newly_in": newly_in})
 
 
 def _insert(loop: Loop, want: Wanted) -> None:

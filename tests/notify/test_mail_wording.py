@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from app.debriefs.decisions import record_decision
 from app.extensions import db
-from app.loops.planning import cancel_loop, move_debrief
+from app.interviews.scorecards import submit_scorecard
+from app.loops.planning import cancel_loop, move_debrief, plan_session
 from app.notify.dispatcher import dispatch_due
+from app.notify.outbox import sync_loop_reminders
 from app.storage.types import utcnow
 
 from ..debriefs.test_debrief import debrief_ready  # noqa: F401  (fixture)
@@ -75,3 +77,54 @@ def test_a_debrief_pinned_before_the_interview_ends_is_one_due_mail_saying_so(
     body = text_of(due)
     assert "before this interview ended: please submit now" in body
     assert "please submit before then" not in body
+
+
+def test_all_in_is_said_once_and_again_only_as_news_when_the_panel_grows(
+    app,
+    demo,
+    debrief_ready,
+    smtp,  # noqa: F811
+) -> None:
+    loop = debrief_ready
+    demo_users = demo.users
+    sync_loop_reminders(loop)
+    db.session.commit()
+    dispatch_due(later())
+
+    def all_in() -> list[str]:
+        return [m["Subject"] for m in smtp.inbox.messages if m["Subject"].startswith("All score")]
+
+    assert all_in() == ["All scorecards for Lena Fischer are in"]
+
+    kwame = demo_users["kwame"]
+    template = loop.sessions[0]
+    session = plan_session(
+        loop,
+        demo_users["coordinator"],
+        interviewer=kwame,
+        script=template.script,
+        rubric=template.rubric,
+        starts_at=max(s.ends_at for s in loop.sessions) + timedelta(hours=1),
+        focus_competencies=[],
+    )
+    db.session.commit()
+    dispatch_due(later())
+    assert len(all_in()) == 1, "adding an interviewer says nothing about scorecards yet"
+    assert any(
+        m["Subject"].startswith("Debrief: Lena Fischer") and kwame.email in m["To"]
+        for m in smtp.inbox.messages
+    ), "the new panelist is invited to the debrief"
+
+    card = session.scorecard
+    card.recommendation = "yes"
+    assert submit_scorecard(kwame, card, 40, now=session.ends_at) == {}
+    db.session.commit()
+    dispatch_due(later())
+    assert all_in() == [
+        "All scorecards for Lena Fischer are in",
+        f"All scorecards for Lena Fischer are in again, now with {kwame.name}",
+    ]
+    (again,) = [m for m in smtp.inbox.messages if "in again" in m["Subject"]]
+    assert f"now in: {kwame.name}" in text_of(again)
+    dispatch_due(later())
+    assert len(all_in()) == 2, "nothing twice"
