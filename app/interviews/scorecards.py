@@ -283,8 +283,12 @@ def amend_scorecard(
 OWED_LIMIT = 50
 
 
-def owed_scorecards(user: User, limit: int = OWED_LIMIT) -> list[Scorecard]:
-    """Drafts the user still owes, earliest interview first (one statement)."""
+def owed_scorecards(
+    user: User, now: datetime | None = None, limit: int = OWED_LIMIT
+) -> list[Scorecard]:
+    """Drafts the user owes for interviews that have ended, earliest first (one statement).
+    Interviews still to come are on the upcoming list, so no interview is listed twice."""
+    now = now or utcnow()
     return list(
         db.session.execute(
             select(Scorecard)
@@ -299,6 +303,7 @@ def owed_scorecards(user: User, limit: int = OWED_LIMIT) -> list[Scorecard]:
                 Scorecard.interviewer_id == user.id,
                 Scorecard.status == ScorecardStatus.DRAFT,
                 Scorecard.retired_at.is_(None),
+                InterviewSession.ends_at <= now,
                 Loop.status != LoopStatus.CANCELLED,
             )
             .order_by(InterviewSession.starts_at)

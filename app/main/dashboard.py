@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -26,19 +26,18 @@ UPCOMING_LIMIT = 20
 
 
 def upcoming_sessions(user: User, now: datetime | None = None, limit: int = UPCOMING_LIMIT):
-    """The user's own interview sessions that have not ended yet, soonest first.
+    """The user's own interview sessions that have not ended yet, soonest first. Once one
+    ends, its draft is listed with the scorecards owed instead: one row per interview.
 
     Eager-loads what the page shows, so the statement count does not grow with the list."""
     now = now or utcnow()
-    # Keep a session on the list until an hour after its end: the interviewer is still writing.
-    horizon = now - timedelta(hours=1)
     return list(
         db.session.execute(
             select(InterviewSession)
             .join(Loop, InterviewSession.loop_id == Loop.id)
             .where(
                 InterviewSession.interviewer_id == user.id,
-                InterviewSession.ends_at > horizon,
+                InterviewSession.ends_at > now,
                 Loop.status != LoopStatus.CANCELLED,
             )
             .options(

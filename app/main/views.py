@@ -20,7 +20,7 @@ bp = Blueprint("main", __name__)
 def home():
     require("home.view")
     now = utcnow()
-    owed = [(card, due_state(card, now)) for card in owed_scorecards(current_user)]
+    owed = [(card, due_state(card, now)) for card in owed_scorecards(current_user, now)]
     planning = (
         loops_i_am_planning(current_user) if current_user.role in ("coordinator", "admin") else []
     )

@@ -105,4 +105,5 @@ def test_home_lists_scorecards_owed_with_due_state(
     tomas = app.test_client()
     sign_in(tomas, "tomas@example.com")
     tomas_page = tomas.get("/").get_data(as_text=True)
-    assert "After the interview" in tomas_page
+    assert "Scorecards I owe" not in tomas_page, "his interview is still to come: upcoming"
+    assert "Lena Fischer" in tomas_page

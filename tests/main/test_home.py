@@ -30,6 +30,25 @@ def test_someone_without_sessions_sees_an_empty_list(demo: DemoTeam, sign_in_as)
     assert "Lena Fischer" not in page
 
 
+def test_each_interview_is_listed_once_upcoming_then_owed(demo: DemoTeam, sign_in_as) -> None:
+    """Before it ends, an interview is on the upcoming list; after, its draft is a scorecard
+    owed. Never both: two rows for one scorecard read as two things to do."""
+    session = demo.opening.candidates[0].loops[0].sessions[0]
+    link = f'href="/interviews/{session.id}"'
+    client = sign_in_as("priya@example.com")
+    page = client.get("/").get_data(as_text=True)
+    assert page.count(link) == 1, "tomorrow's interview: upcoming only"
+    assert 'id="owed-title"' not in page
+
+    session.starts_at -= timedelta(days=2)
+    session.ends_at -= timedelta(days=2)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert page.count(link) == 1, "ended: owed only"
+    owed = page[page.index('id="owed-title"') : page.index('id="upcoming-title"')]
+    assert link in owed and "Due now" in owed
+
+
 def add_upcoming_sessions(demo: DemoTeam, user: User, count: int) -> None:
     template = db.session.execute(select(InterviewSession).limit(1)).scalar_one()
     start = datetime.now(UTC) + timedelta(days=1)

@@ -82,8 +82,8 @@ def test_a_debrief_pinned_before_the_interview_ends_is_one_due_mail_saying_so(
 def test_all_in_is_said_once_and_again_only_as_news_when_the_panel_grows(
     app,
     demo,
-    debrief_ready,
-    smtp,  # noqa: F811
+    debrief_ready,  # noqa: F811
+    smtp,
 ) -> None:
     loop = debrief_ready
     demo_users = demo.users
