@@ -24,7 +24,13 @@ from ..models import (
     record_audit,
 )
 from ..notify.calendar import debrief_invite, session_invite
-from ..notify.outbox import cancel_loop_mail, debrief_attendees, queue_mail, sync_loop_reminders
+from ..notify.outbox import (
+    cancel_loop_mail,
+    debrief_attendees,
+    queue_calendar_mail,
+    sync_loop_reminders,
+    told_of_events,
+)
 from ..storage.types import utcnow
 
 DEBRIEF_MINUTES = 30
@@ -160,10 +166,10 @@ def _mail_session(session: InterviewSession, kind: str, recipient: User) -> None
         current_app.config["MAIL_FROM"],
         recipient.time_zone,
     )
-    queue_mail(
+    queue_calendar_mail(
         kind,
         recipient,
-        f"{kind}.s{session.id}.u{recipient.id}.q{session.invite_sequence}",
+        f"s{session.id}.u{recipient.id}.q{session.invite_sequence}",
         loop=session.loop,
         session=session,
         payload={"ics": ics.decode("utf-8")},
@@ -183,10 +189,10 @@ def _mail_debrief(loop: Loop, kind: str, recipients: list[User] | None = None) -
             current_app.config["MAIL_FROM"],
             person.time_zone,
         )
-        queue_mail(
+        queue_calendar_mail(
             kind,
             person,
-            f"{kind}.d{debrief.id}.u{person.id}.q{debrief.invite_sequence}",
+            f"d{debrief.id}.u{person.id}.q{debrief.invite_sequence}",
             loop=loop,
             payload={"ics": ics.decode("utf-8")},
         )
@@ -355,9 +361,12 @@ class Cancellation:
 def cancellation_of(loop: Loop) -> Cancellation:
     if loop.status != LoopStatus.CONFIRMED:
         return Cancellation(list(loop.sessions), loop.debrief, [])
-    told: dict[int, User] = {s.interviewer_id: s.interviewer for s in loop.sessions}
+    heard = told_of_events(loop)  # invitations not yet sent are withdrawn, not cancelled
+    told: dict[int, User] = {
+        s.interviewer_id: s.interviewer for s in loop.sessions if (s.interviewer_id, s.id) in heard
+    }
     if loop.debrief is not None:
-        told.update({person.id: person for person in debrief_attendees(loop)})
+        told.update({p.id: p for p in debrief_attendees(loop) if (p.id, None) in heard})
     return Cancellation(list(loop.sessions), loop.debrief, list(told.values()))
 
 

@@ -27,6 +27,7 @@ from ..models import (
     Loop,
     LoopStatus,
     Reminder,
+    ReminderStatus,
     RubricVersion,
     ScriptVersion,
     User,
@@ -106,6 +107,9 @@ def _planner(loop: Loop, status: int = 200, **forms):
         .scalars()
         .all()
     )
+    # Withdrawn and replaced mail is history: folded away, so each mail shows once.
+    withdrawn = [r for r in reminders if r.status == ReminderStatus.CANCELLED]
+    reminders = [r for r in reminders if r.status != ReminderStatus.CANCELLED]
     return render_template(
         "loops/planner.html",
         hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
@@ -122,6 +126,7 @@ def _planner(loop: Loop, status: int = 200, **forms):
             *debrief_warnings(loop),
         ],
         reminders=reminders,
+        withdrawn=withdrawn,
         focus_groups=_focus_groups(),
         competency_names=names,
         can_plan=can(current_user, "loop.plan", loop),

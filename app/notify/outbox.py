@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
 from ..models import (
@@ -129,6 +129,12 @@ def sync_loop_reminders(loop: Loop) -> None:
     wanted = {w.slot: _told_again(loop, w, last_sent.get(w.slot)) for w in wanted_reminders(loop)}
     for slot, want in wanted.items():
         row = latest.get(slot)
+        told = last_sent.get(slot)
+        if told is not None and told.due_at == want.due_at:
+            # Sent for exactly this time already (moved away and back): once is enough.
+            if row is not told and row.status in (ReminderStatus.PENDING, ReminderStatus.FAILED):
+                row.status = ReminderStatus.CANCELLED
+            continue
         if row is None or (row.status == ReminderStatus.SENT and row.due_at != want.due_at):
             _insert(loop, want)
         elif row.status in (
@@ -139,7 +145,7 @@ def sync_loop_reminders(loop: Loop) -> None:
             if row.due_at != want.due_at or row.status != ReminderStatus.PENDING:
                 _reset(row, want)
             row.payload = want.payload or {}
-        # SENT at the same time, or SENDING right now: nothing to do.
+        # SENDING right now: nothing to do.
     for slot, row in latest.items():
         if slot not in wanted and row.status in (ReminderStatus.PENDING, ReminderStatus.FAILED):
             row.status = ReminderStatus.CANCELLED
@@ -190,6 +196,70 @@ def _reset(row: Reminder, want: Wanted) -> None:
     row.last_error = None
     row.lease_until = None
     row.lease_token = None
+
+
+CALENDAR_CHANGES = ("invite", "update", "cancel")
+
+
+def told_of_events(loop: Loop) -> set[tuple[int, int | None]]:
+    """(person, session) pairs, session None for the debrief, whose invitation or update has
+    gone out: the people a cancellation would tell (one statement)."""
+    rows = db.session.execute(
+        select(Reminder.recipient_id, Reminder.session_id, Reminder.kind).where(
+            Reminder.loop_id == loop.id,
+            Reminder.status.in_((ReminderStatus.SENDING, ReminderStatus.SENT)),
+            Reminder.kind.in_(
+                [f"{e}_{c}" for e in ("session", "debrief") for c in CALENDAR_CHANGES]
+            ),
+        )
+    )
+    return {
+        (person, session_id if kind.startswith("session_") else None)
+        for person, session_id, kind in rows
+    }
+
+
+def queue_calendar_mail(
+    kind: str,
+    recipient: User,
+    key_tail: str,
+    *,
+    loop: Loop,
+    session: InterviewSession | None = None,
+    payload: dict[str, Any],
+) -> Reminder | None:
+    """An interview's or debrief's invitation, update or cancellation (`kind` such as
+    "session_update"), replacing whatever of the same event this person has not been sent
+    yet: each person hears an event's latest state once. Someone never told of the event
+    gets an invitation rather than an update, and no cancellation at all."""
+    event, _, change = kind.partition("_")
+    same_event = [
+        Reminder.loop_id == loop.id,
+        Reminder.recipient_id == recipient.id,
+        Reminder.kind.in_([f"{event}_{c}" for c in CALENDAR_CHANGES]),
+    ]
+    if session is not None:
+        same_event.append(Reminder.session_id == session.id)
+    # A guarded UPDATE: a row the dispatcher claimed meanwhile is left alone, and counts as told.
+    db.session.execute(
+        update(Reminder)
+        .where(*same_event, Reminder.status.in_((ReminderStatus.PENDING, ReminderStatus.FAILED)))
+        .values(status=ReminderStatus.CANCELLED)
+        .execution_options(synchronize_session="fetch")
+    )
+    told = db.session.execute(
+        select(Reminder.id)
+        .where(*same_event, Reminder.status.in_((ReminderStatus.SENDING, ReminderStatus.SENT)))
+        .limit(1)
+    ).first()
+    if told is None:
+        if change == "cancel":
+            return None
+        kind = f"{event}_invite"
+    key = f"{kind}.{key_tail}"
+    if db.session.execute(select(Reminder.id).where(Reminder.dedupe_key == key)).first():
+        key = f"{key}.r{utcnow():%H%M%S%f}"  # the same state announced again (left, rejoined)
+    return queue_mail(kind, recipient, key, loop=loop, session=session, payload=payload)
 
 
 def queue_mail(

@@ -19,9 +19,12 @@ from app.loops.planning import (
     move_session,
     plan_session,
     reassign_session,
+    send_invitations,
     start_loop,
 )
 from app.models import Candidate, Reminder, Scorecard
+from app.notify.dispatcher import dispatch_due
+from app.storage.types import utcnow
 from app.web.input import CONTROL_MESSAGE
 
 
@@ -58,6 +61,12 @@ def planned(demo):
     )
     db.session.refresh(loop)
     return demo, loop, first, second
+
+
+def invitations_go_out() -> None:
+    """The dispatcher's next run: what is due now (invitations, not the 2030 reminders)."""
+    db.session.commit()
+    dispatch_due(utcnow())
 
 
 def reminders(loop, **filters) -> list[Reminder]:
@@ -120,6 +129,7 @@ def test_moving_a_session_moves_the_debrief_and_its_reminders(planned) -> None:
     demo, loop, first, second = planned
     coordinator = demo.users["coordinator"]
     debrief = confirm_loop(loop, coordinator, "ok")
+    invitations_go_out()
     (due,) = reminders(loop, kind="scorecard_due", session_id=second.id)
     move_session(second, second.starts_at + timedelta(hours=1), coordinator)
     db.session.refresh(due)
@@ -187,6 +197,7 @@ def test_submitting_cancels_nags_and_the_last_one_tells_the_manager(planned) -> 
 def test_cancelling_a_loop_cancels_every_reminder_and_sends_cancellations(planned) -> None:
     demo, loop, *_ = planned
     confirm_loop(loop, demo.users["coordinator"], "ok")
+    invitations_go_out()
     cancel_loop(loop, demo.users["coordinator"])
     pending = reminders(loop, status="pending")
     assert sorted(r.kind for r in pending) == ["debrief_cancel"] * 3 + ["session_cancel"] * 2
@@ -286,7 +297,8 @@ def test_cancelling_asks_first_naming_what_ends_and_who_is_told(app, demo) -> No
     from ..conftest import csrf_from, sign_in
 
     loop = demo.opening.candidates[0].loops[0]
-    db.session.commit()
+    send_invitations(loop)  # the demo fixture's loop is confirmed without its mail
+    invitations_go_out()
     client = app.test_client()
     sign_in(client, "coordinator@example.com")
     planner = client.get(f"/loops/{loop.id}").get_data(as_text=True)
@@ -354,7 +366,7 @@ def test_panel_changes_send_each_person_the_debrief_mail_it_implies_once(planned
     demo, loop, first, _ = planned
     coordinator = demo.users["coordinator"]
     confirm_loop(loop, coordinator, "ok")
-    db.session.flush()
+    invitations_go_out()
 
     def debrief_mail() -> list[tuple[str, str]]:
         return sorted(
@@ -387,3 +399,65 @@ def test_panel_changes_send_each_person_the_debrief_mail_it_implies_once(planned
             ("debrief_invite", admin.name),
         ]
     )
+
+
+def test_a_change_before_the_invitation_went_out_is_one_invitation_with_the_new_time(
+    planned,
+) -> None:
+    """Nobody gets an invitation and then its update, or a cancellation of something they
+    never heard of: what has not gone out yet is replaced by the latest state."""
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    confirm_loop(loop, coordinator, "ok")
+    move_session(second, second.starts_at + timedelta(hours=1), coordinator)
+    move_session(second, second.starts_at + timedelta(hours=1), coordinator)
+    tomas = [
+        r
+        for r in reminders(loop, status="pending", recipient_id=second.interviewer_id)
+        if r.kind.startswith("session_")
+    ]
+    assert [(r.kind, r.session_id) for r in tomas] == [("session_invite", second.id)]
+    assert "SEQUENCE:2" in tomas[0].payload["ics"], "the invitation carries the latest time"
+    assert not reminders(loop, kind="session_update") and not reminders(loop, kind="debrief_update")
+
+    before = {r.id for r in reminders(loop, status="pending")}
+    cancel_loop(loop, coordinator)
+    assert not [r for r in reminders(loop) if r.kind.endswith("_cancel")], "nobody had heard"
+    assert all(r.status == "cancelled" for r in reminders(loop) if r.id in before)
+
+
+def test_moved_away_and_back_before_it_ended_the_due_mail_goes_once(planned) -> None:
+    demo, loop, first, _ = planned
+    coordinator = demo.users["coordinator"]
+    confirm_loop(loop, coordinator, "ok")
+    invitations_go_out()
+    db.session.commit()
+    dispatch_due(first.ends_at)  # the due mail for the interview as planned
+    (sent,) = reminders(loop, kind="scorecard_due", session_id=first.id, status="sent")
+    move_session(first, first.starts_at + timedelta(minutes=30), coordinator)
+    move_session(first, first.starts_at - timedelta(minutes=30), coordinator)
+    assert first.ends_at == sent.due_at
+    assert not reminders(loop, kind="scorecard_due", session_id=first.id, status="pending")
+
+
+def test_the_planners_mail_list_shows_each_mail_once(app, planned) -> None:
+    """Moved twice before anything went out: one invitation for Tomás in the list, and the
+    withdrawn rows folded away under their own heading."""
+    from ..conftest import sign_in
+
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    confirm_loop(loop, coordinator, "ok")
+    move_session(second, second.starts_at + timedelta(hours=1), coordinator)
+    move_session(second, second.starts_at + timedelta(hours=1), coordinator)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    page = client.get(f"/loops/{loop.id}").get_data(as_text=True)
+    start = page.index('class="deliveries"')
+    table = page[start : page.index("</table>", start)]
+    rows = [row for row in table.split("<tr")[2:] if "Tomás Ortega" in row]
+    kinds = [row.split("<td>")[1].split("</td>")[0] for row in rows]
+    assert kinds.count("Session invite") == 1 and "Session update" not in kinds
+    assert kinds.count("Scorecard due") == 1 and kinds.count("Debrief soon") == 1
+    assert "Withdrawn or replaced before sending (" in page

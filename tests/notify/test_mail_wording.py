@@ -8,7 +8,7 @@ from datetime import timedelta
 from app.debriefs.decisions import record_decision
 from app.extensions import db
 from app.interviews.scorecards import submit_scorecard
-from app.loops.planning import cancel_loop, move_debrief, plan_session
+from app.loops.planning import cancel_loop, move_debrief, plan_session, send_invitations
 from app.notify.dispatcher import dispatch_due
 from app.notify.outbox import sync_loop_reminders
 from app.storage.types import utcnow
@@ -19,6 +19,8 @@ from .test_dispatch import later, text_of
 
 def test_cancellations_say_so_in_their_own_words(app, demo, smtp) -> None:
     loop = demo.opening.candidates[0].loops[0]
+    send_invitations(loop)  # the invitations go out: there is something to cancel
+    dispatch_due(utcnow())
     cancel_loop(loop, demo.users["coordinator"])
     db.session.commit()
     dispatch_due(later())

@@ -21,7 +21,7 @@ from app.debriefs.decisions import record_decision
 from app.erasure.candidates import compact_database
 from app.extensions import db
 from app.interviews.scorecards import amend_scorecard
-from app.loops.planning import _mail_session
+from app.loops.planning import _mail_session, send_invitations
 from app.models import (
     AuditEvent,
     Candidate,
@@ -261,12 +261,11 @@ def test_erased_candidate_is_gone_from_database_files_packets_and_maildir(
 
 
 def test_erasing_an_open_loop_cancels_it_and_its_mail(app: Flask, demo, clean_outside) -> None:
-    from app.notify.outbox import sync_loop_reminders
-
     lena = _lena(demo)
     lena_id, loop = lena.id, lena.loops[0]
-    sync_loop_reminders(loop)
+    send_invitations(loop)  # and they go out: the panel has something to cancel
     db.session.commit()
+    dispatch_due(utcnow())
     pending = db.session.execute(
         select(Reminder.id).where(
             Reminder.loop_id == loop.id, Reminder.status == ReminderStatus.PENDING
