@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from blinker import Namespace
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from ..models import (
     Loop,
     LoopStatus,
     Reminder,
+    ReminderStatus,
     Role,
     Scorecard,
     User,
@@ -22,6 +25,7 @@ from ..models import (
 from ..notify.outbox import debrief_attendees, queue_mail, sync_loop_reminders
 from ..storage.types import utcnow
 from ..web.input import text_problem
+from ..web.timefmt import local_time
 
 # A hook for features above this one (the debrief packet): sent inside the transaction of the
 # change, with the loop as sender and `change` saying what happened.
@@ -146,12 +150,33 @@ def reopen_decision(loop: Loop, user: User, reason: str) -> None:
     decision_changed.send(loop, change="decision reopened")
 
 
+CHASE_AGAIN_AFTER = timedelta(minutes=15)
+
+
 def chase_scorecard(session: InterviewSession, user: User) -> None:
     """The "remind now" button on the debrief page for a scorecard still missing."""
     card = session.scorecard
     if card is None or card.is_submitted:
         raise DecisionError("session", "That scorecard is already in.")
     moment = utcnow()
+    # A second click (or a second manager) within the quarter hour is the same reminder.
+    recent = db.session.execute(
+        select(Reminder.due_at)
+        .where(
+            Reminder.kind == "scorecard_chase",
+            Reminder.session_id == session.id,
+            Reminder.status != ReminderStatus.CANCELLED,
+            Reminder.due_at > moment - CHASE_AGAIN_AFTER,
+        )
+        .order_by(Reminder.due_at.desc())
+        .limit(1)
+    ).scalar()
+    if recent is not None:
+        raise DecisionError(
+            "session",
+            f"{session.interviewer.name} was reminded at {local_time(recent, '%H:%M')}; "
+            f"you can remind them again from {local_time(recent + CHASE_AGAIN_AFTER, '%H:%M')}.",
+        )
     queue_mail(
         "scorecard_chase",
         session.interviewer,

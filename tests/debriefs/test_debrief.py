@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -106,6 +108,35 @@ def test_remind_now_queues_a_mail_to_the_missing_interviewer(app, demo, priya_ca
         select(Reminder).where(Reminder.kind == "scorecard_chase")
     ).scalars()
     assert chase.recipient_email == "tomas@example.com" and chase.status == "pending"
+
+    again = client.post(
+        f"/loops/{loop.id}/sessions/{tomas_session.id}/chase",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "Tomás Ortega was reminded at" in again.get_data(as_text=True)
+    db.session.rollback()
+    chases = db.session.execute(select(Reminder).where(Reminder.kind == "scorecard_chase"))
+    assert len(chases.scalars().all()) == 1, "a second click is the same reminder"
+
+
+def test_two_missing_interviews_by_one_person_have_buttons_told_apart(
+    app, demo, priya_card
+) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    tomas_session = loop.sessions[1]
+    add_session(
+        loop,
+        demo.users["tomas"],
+        tomas_session.script,
+        tomas_session.rubric,
+        tomas_session.ends_at + timedelta(hours=1),
+    )
+    db.session.commit()
+    page = html.unescape(page_for(app, "manager@example.com", loop))
+    buttons = re.findall(r"Remind Tomás Ortega now[^<]*", page)
+    assert len(buttons) == 2 and len(set(buttons)) == 2, buttons
+    assert all(tomas_session.script.title in b for b in buttons)
 
 
 @pytest.fixture
