@@ -330,6 +330,12 @@ class InterviewSession(db.Model):
         viewonly=True,
     )
 
+    @property
+    def focus_names(self) -> list[str]:
+        """The focus competencies as people call them, from the session's own rubric."""
+        names = {c["key"]: c["name"] for c in self.rubric.competencies}
+        return [names.get(key, key) for key in self.focus_competencies]
+
 
 class Scorecard(db.Model):
     """An interviewer's structured feedback for one session.

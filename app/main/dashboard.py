@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ..auth.permissions import debriefs_viewable
 from ..extensions import db
 from ..models import (
     Candidate,
@@ -45,6 +46,7 @@ def upcoming_sessions(user: User, now: datetime | None = None, limit: int = UPCO
                 .joinedload(Loop.candidate)
                 .joinedload(Candidate.opening),
                 joinedload(InterviewSession.script),
+                joinedload(InterviewSession.rubric),
                 joinedload(InterviewSession.scorecard),
             )
             .order_by(InterviewSession.starts_at)
@@ -109,12 +111,23 @@ class ManagerStep:
     """A hiring manager's loop with the one thing to do next, most urgent first."""
 
     summary: LoopSummary
-    action: str  # decide | debrief_now | wait
+    action: str  # own_scorecard | decide | debrief_now | wait
     label: str
 
+    @property
+    def may_open(self) -> bool:
+        return self.action != "own_scorecard"
 
-def _step(summary: LoopSummary, now: datetime) -> ManagerStep:
+
+def _step(summary: LoopSummary, now: datetime, may_open: bool) -> ManagerStep:
     debrief = summary.loop.debrief
+    if not may_open:
+        return ManagerStep(
+            summary,
+            "own_scorecard",
+            "You are on this panel: submit your own scorecard first; the debrief opens to you "
+            "once it is in",
+        )
     if summary.submitted and not summary.drafts:
         return ManagerStep(summary, "decide", "Every scorecard is in: open the debrief and decide")
     if debrief is not None and debrief.starts_at <= now:
@@ -132,7 +145,7 @@ def _step(summary: LoopSummary, now: datetime) -> ManagerStep:
     )
 
 
-_URGENCY = {"decide": 0, "debrief_now": 1, "wait": 2}
+_URGENCY = {"own_scorecard": 0, "decide": 1, "debrief_now": 2, "wait": 3}
 
 
 def manager_next_steps(user: User, now: datetime | None = None) -> list[ManagerStep]:
@@ -140,9 +153,9 @@ def manager_next_steps(user: User, now: datetime | None = None) -> list[ManagerS
     then debriefs under way, then the rest by debrief time."""
     now = now or utcnow()
     mine = select(Opening.id).where(Opening.hiring_manager_id == user.id)
-    steps = [
-        _step(s, now) for s in _summaries(Loop.opening_id.in_(mine)) if s.loop.status == "confirmed"
-    ]
+    confirmed = [s for s in _summaries(Loop.opening_id.in_(mine)) if s.loop.status == "confirmed"]
+    viewable = debriefs_viewable(user, [s.loop for s in confirmed])
+    steps = [_step(s, now, s.loop.id in viewable) for s in confirmed]
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(
         steps,

@@ -4,6 +4,7 @@ failed deliveries on both."""
 from __future__ import annotations
 
 from app.extensions import db
+from app.loops.planning import add_session
 from app.notify.outbox import queue_mail
 
 
@@ -53,3 +54,22 @@ def test_the_managers_home_leads_to_the_next_step_most_urgent_first(
     section = page.split('id="next-title"', 1)[1].split("</section>", 1)[0]
     assert "Every scorecard is in: open the debrief and decide" in section
     assert page.index('id="next-title"') < page.index('id="upcoming-title"')
+
+
+def test_a_manager_on_the_panel_is_sent_to_their_own_scorecard_not_a_closed_debrief(
+    demo, app, priya_card
+) -> None:
+    from ..conftest import sign_in
+
+    loop = priya_card.session.loop
+    manager = demo.users["manager"]
+    template = loop.sessions[0]
+    add_session(loop, manager, template.script, template.rubric, template.ends_at)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "manager@example.com")
+    page = client.get("/").get_data(as_text=True)
+    section = page.split('id="next-title"', 1)[1].split("</section>", 1)[0]
+    assert "submit your own scorecard first" in section
+    assert f'href="/loops/{loop.id}/debrief"' not in section, "no link to a page that says no"
+    assert client.get(f"/loops/{loop.id}/debrief").status_code == 403

@@ -22,6 +22,7 @@ def test_interviewer_sees_todays_demo_session(demo: DemoTeam, sign_in_as) -> Non
     local = session.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
     assert local.strftime("%a %d %b, %H:%M") in page, "times are shown in the viewer's zone"
     assert "Europe/Berlin" in page
+    assert "focus: API and interface design" in page and "api-design" not in page
 
 
 def test_someone_without_sessions_sees_an_empty_list(demo: DemoTeam, sign_in_as) -> None:
