@@ -5,6 +5,7 @@ on every page on the way. Each step fails if one of the wrong turns new teams to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,9 +13,11 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
+from app.loops.planning import send_invitations
 from app.models import Candidate, InterviewSession, Loop
 from app.storage.types import utcnow
 
+from ..debriefs.test_debrief import submit
 from .test_loop_planning_journey import a_monday_next_june, add_interview
 from .week import Week, expect_flash, subjects_once, to
 
@@ -133,3 +136,82 @@ def test_coordinators_week_plan_confirm_reassign_cancel(demo, week: Week) -> Non
     assert sorted(s.split(":")[0] for s in to(cancelled, TOMAS)) == ["Cancelled", "Cancelled"]
     assert [s.split(":")[0] for s in to(cancelled, MAYA)] == ["Cancelled"]
     assert all(m.method == "CANCEL" for m in cancelled)
+
+
+def test_interviewers_week_invite_interview_blind_debrief_and_no_stray_mail(
+    demo, week: Week
+) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    priya_session, tomas_session = loop.sessions
+    # Her interview began ten minutes ago; nobody has pressed anything yet.
+    priya_session.starts_at = utcnow().replace(microsecond=0) - timedelta(minutes=10)
+    priya_session.ends_at = priya_session.starts_at + timedelta(minutes=45)
+    send_invitations(loop)
+    week.dispatch()
+    invited = week.new_mail()
+    subjects_once(invited)
+    assert sorted(s.split(":")[0] for s in to(invited, PRIYA)) == ["Debrief", "Interview"]
+    invite = next(m for m in invited if PRIYA in m.to and m.subject.startswith("Interview"))
+    start = invite.event.decoded("DTSTART")
+    assert str(start.tzinfo) == "Europe/Berlin" and start == priya_session.starts_at
+
+    # Tomás's scorecard is already in: until hers is, Priya sees nobody else's view.
+    submit(tomas_session.scorecard, {"architecture-tradeoffs": 3}, "yes", summary="Solid.")
+    db.session.commit()
+
+    page = week.page_for(PRIYA)
+    interview_link = page.locator(f"a[href='/interviews/{priya_session.id}']")
+    expect(interview_link).to_have_count(1)  # one row per interview, never two
+    expect(page.locator(".session-card").first).to_contain_text(
+        "focus: API and interface design, Data modelling and storage"
+    )
+    week.axe(page, "interviewer home")
+    page.goto(f"{week.base}/loops/{loop.id}/debrief")
+    expect(page.get_by_text("until you have submitted your own scorecard")).to_be_visible()
+    week.axe(page, "debrief refused to a panelist with a draft")
+
+    page.goto(week.base + "/")
+    interview_link.click()
+    expect(page.get_by_role("heading", name="Lena Fischer")).to_be_visible()
+    # The clock started with the interview, not with a click; a click only restarts it.
+    expect(page.get_by_role("button", name="Restart the clock")).to_be_visible()
+    # The kit: probes and competency tags of every question in view, in one open fold.
+    experience = page.locator("#stage-experience")
+    expect(experience.locator("details.question-kit")).to_have_attribute("open", "")
+    expect(
+        experience.locator(".tag", has_text="Running software in production").first
+    ).to_be_visible()
+    # What the candidate asked has one place: their stage, and not Logistics.
+    asked = "Questions the candidate asked (one per line)"
+    expect(page.locator("#stage-candidate-questions").get_by_label(asked)).to_have_count(1)
+    expect(page.locator("#stage-logistics").get_by_label(asked)).to_have_count(0)
+    week.axe(page, "interview page")
+
+    page.locator("#notes-pitch").fill("Asked about on-call before I finished the pitch.")
+    page.locator("#stage-candidate-questions").get_by_label(asked).fill("How is on-call paid?")
+    for key, level in (("api-design", 3), ("data-modelling", 2), ("production-operations", 3)):
+        page.locator(f"#rating-{key}-level-{level}").check()
+        page.locator(f"#rating-{key}-evidence").fill(
+            "Walked through idempotent retries and how the ledger stays consistent."
+        )
+    page.locator("#summary").fill("Owns production work; data modelling a little thin.")
+    page.locator("#recommendation-yes").check()
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved \d\d:\d\d (CET|CEST)$"))
+    page.get_by_role("button", name="Submit scorecard").click()
+    expect(page.get_by_text("Scorecard submitted.")).to_be_visible()
+    week.axe(page, "submitted scorecard")
+
+    # Now the debrief opens to her, with Tomás's view in it.
+    page.goto(f"{week.base}/loops/{loop.id}/debrief")
+    expect(
+        page.get_by_role("heading", name="Ratings by competency and interviewer")
+    ).to_be_visible()
+    expect(page.locator(".heatmap thead")).to_contain_text("Tomás Ortega")
+    week.axe(page, "debrief after submitting")
+
+    # Her scorecard is in: no "due" mail and no nag after the interview, nor before the debrief.
+    week.dispatch(loop.debrief.starts_at - timedelta(minutes=15))
+    after = week.new_mail()
+    assert [s for s in to(after, PRIYA) if "scorecard" in s.lower()] == [], to(after, PRIYA)
+    assert any("All scorecards for Lena Fischer are in" in s for s in to(after, MAYA))
+    subjects_once(after)
