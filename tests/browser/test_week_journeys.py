@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.loops.planning import send_invitations
+from app.loops.planning import add_session, send_invitations
 from app.models import Candidate, InterviewSession, Loop
+from app.notify.outbox import queue_mail, sync_loop_reminders
 from app.storage.types import utcnow
 
 from ..debriefs.test_debrief import submit
@@ -88,11 +89,21 @@ def test_coordinators_week_plan_confirm_reassign_cancel(demo, week: Week) -> Non
     # A coordinator may not read the debrief: no link that would answer 403.
     expect(page.get_by_role("link", name="Open the debrief page")).to_have_count(0)
     week.axe(page, "confirmed planner")
+    # A second thought before the dispatcher's next run: Tomás an hour later. Nobody gets an
+    # invitation and then its update: each gets one invitation, with the time as it now is.
+    tomas_row = page.locator("#sessions tr.session-actions").nth(1)
+    tomas_row.locator("summary", has_text="Move this interview").click()
+    tomas_row.get_by_label("New start (your time)").fill(f"{day}T14:00")
+    tomas_row.get_by_role("button", name="Move", exact=True).click()
+    expect_flash(page, "Interview moved")
 
     week.dispatch()
     confirmed = week.new_mail()
     subjects_once(confirmed)
+    assert not [m for m in confirmed if m.subject.startswith("Changed")], "updates of nothing"
     assert len(to(confirmed, PRIYA)) == 2 and len(to(confirmed, TOMAS)) == 2
+    tomas_invite = next(m for m in confirmed if TOMAS in m.to and m.subject.startswith("Inter"))
+    assert tomas_invite.event.decoded("DTSTART").strftime("%H:%M") == "15:00"  # Madrid
     assert len(to(confirmed, MAYA)) == 1 and to(confirmed, MAYA)[0].startswith("Debrief: Sam")
     priya_invite = next(m for m in confirmed if PRIYA in m.to and m.subject.startswith("Inter"))
     assert priya_invite.method == "REQUEST"
@@ -215,3 +226,116 @@ def test_interviewers_week_invite_interview_blind_debrief_and_no_stray_mail(
     assert [s for s in to(after, PRIYA) if "scorecard" in s.lower()] == [], to(after, PRIYA)
     assert any("All scorecards for Lena Fischer are in" in s for s in to(after, MAYA))
     subjects_once(after)
+
+
+def test_hiring_managers_week_chase_decide_and_find_the_packets(demo, week: Week) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    priya_session, tomas_session = loop.sessions
+    send_invitations(loop)
+    submit(priya_session.scorecard, {"api-design": 3, "data-modelling": 2}, "yes")
+    sync_loop_reminders(loop)
+    week.dispatch()
+    week.new_mail()  # the invitations: the coordinator's journey reads those
+
+    page = week.page_for(MAYA)
+    steps = page.locator(
+        "section", has=page.get_by_role("heading", name=re.compile("Your debriefs"))
+    )
+    expect(steps).to_contain_text("Waiting for 1 scorecard: see who, and remind them")
+    week.axe(page, "manager home, waiting")
+    steps.get_by_role("link", name=re.compile("Waiting for 1 scorecard")).click()
+
+    missing = page.locator("#missing")
+    expect(missing).to_contain_text("Tomás Ortega")
+    missing.get_by_role("button", name="Remind Tomás Ortega now").click()
+    expect_flash(page, "Reminder on its way to Tomás Ortega.")
+    page.locator("#missing").get_by_role("button", name="Remind Tomás Ortega now").click()
+    expect_flash(page, "Tomás Ortega was reminded at")  # a second click: the same reminder
+    week.axe(page, "debrief with a scorecard missing")
+    week.dispatch()
+    chased = week.new_mail()
+    assert to(chased, TOMAS) == ["Your scorecard for Lena Fischer is awaited"]
+
+    submit(tomas_session.scorecard, {"architecture-tradeoffs": 3}, "strong_yes")
+    sync_loop_reminders(loop)
+    week.dispatch()
+    assert to(week.new_mail(), MAYA) == ["All scorecards for Lena Fischer are in"]
+    page.goto(week.base + "/")
+    first_step = page.locator(".card-list.loop-list li").first
+    expect(first_step).to_contain_text("Every scorecard is in: open the debrief and decide")
+    first_step.get_by_role("link", name=re.compile("Every scorecard is in")).click()
+
+    # On a phone the debrief fits the width: nothing to scroll sideways.
+    page.set_viewport_size({"width": 360, "height": 800})
+    expect(page.locator(".heatmap")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    week.axe(page, "debrief on a phone")
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.get_by_label("Hire", exact=True).check()
+    page.get_by_label("Rationale (goes on the record and into the packet)").fill(
+        "Both interviews found real depth in API design and production work."
+    )
+    page.get_by_role("button", name="Record the decision").click()
+    expect_flash(page, "Decision recorded; the panel is told by mail.")
+    week.dispatch()
+    told = week.new_mail()
+    subjects_once(told)
+    for person in (PRIYA, TOMAS):
+        (mail,) = [m for m in told if person in m.to]
+        assert mail.subject == "Decision made for Lena Fischer"
+        assert "real depth" not in mail.text and "Hire" not in mail.text, "the link, not the view"
+
+    # The opening's packets: linked from the opening, saying what the zip leaves out.
+    page.goto(f"{week.base}/openings/{demo.opening.id}")
+    page.get_by_role("link", name="Debrief packets (zip)").click()
+    expect(
+        page.get_by_role("heading", name="Debrief packets for Senior Backend Engineer")
+    ).to_be_visible()
+    expect(page.locator("section", has_text="Left out, and why")).to_contain_text("Lena Fischer")
+    week.axe(page, "the opening's packets")
+
+
+def test_admins_week_failed_mail_the_audit_trail_and_a_seat_on_the_panel(demo, week: Week) -> None:
+    loop = demo.opening.candidates[0].loops[0]
+    admin = demo.users["admin"]
+    week.dispatch()
+    week.new_mail()  # the demo's invitations, out of the way
+    failed = queue_mail("scorecard_due", demo.users["priya"], "week.failed", loop=loop)
+    failed.status, failed.attempts = "failed", 1
+    failed.last_error = "The mail server refused this mail for good: 550 5.1.1 no such user"
+    template = loop.sessions[0]
+    seat = add_session(loop, admin, template.script, template.rubric, template.starts_at)
+    db.session.commit()
+
+    page = week.page_for(ADMIN)
+    count = page.locator("#outbox-count")
+    expect(count).to_contain_text("1 mail delivery failed or waiting to be retried")
+    week.axe(page, "admin home")
+    count.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Outbox", exact=True)).to_be_visible()
+    row = page.locator("tr", has_text="550 5.1.1 no such user")
+    expect(row).to_contain_text("priya@example.com")
+    week.axe(page, "outbox")
+    row.get_by_role("button", name="Retry now").click()
+    expect_flash(page, "The mail to priya@example.com goes out within a few seconds.")
+    week.dispatch()
+    assert to(week.new_mail(), PRIYA) == ["Your scorecard for Lena Fischer is due"]
+
+    # On the panel, an admin follows the interviewer rule, and is told exactly that.
+    page.goto(f"{week.base}/loops/{loop.id}/debrief")
+    expect(page.get_by_text("You sit on this panel, so until you have submitted")).to_be_visible()
+    expect(page.get_by_text("ask an admin")).to_have_count(0)
+    submit(seat.scorecard, {"api-design": 3}, "yes")
+    db.session.commit()
+    page.reload()
+    expect(
+        page.get_by_role("heading", name="Ratings by competency and interviewer")
+    ).to_be_visible()
+
+    # The audit trail reads as a person would: words and the admin's own zone, no raw values.
+    page.goto(f"{week.base}/admin/audit")
+    trail = page.locator("main")
+    expect(trail).to_contain_text("retried")
+    text = trail.inner_text()
+    assert "None" not in text and not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text), text[:500]
+    week.axe(page, "audit trail")

@@ -63,6 +63,9 @@ class Week:
     contexts: list = field(default_factory=list)
     thrown: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.new_mail()  # the Maildir is the worker's: earlier tests' mail is not this week's
+
     def page_for(self, email_address: str, width: int = 1100) -> Page:
         # axe is injected as a script tag, which the app's CSP would (rightly) block.
         context = self.browser.new_context(
