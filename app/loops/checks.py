@@ -109,7 +109,8 @@ def schedule_warnings(
                         f"The interview with {session.interviewer.name} at "
                         f"{session.starts_at.astimezone(zone):%a %d %b %H:%M} candidate time "
                         "has already started or happened. Move it, or it is confirmed as a "
-                        "record of the past (its reminders would go out at once).",
+                        "record of the past: its scorecards fall due at once, and no mail says a "
+                        "debrief that has begun is near.",
                         (session.id,),
                     )
                 )

@@ -61,11 +61,14 @@ def debrief_attendees(loop: Loop) -> list[User]:
     return list(people.values())
 
 
-def wanted_reminders(loop: Loop) -> list[Wanted]:
-    """What a loop should have pending right now, from its state alone."""
+def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
+    """What a loop should have pending right now, from its state and the time: a reminder
+    about a debrief that has already begun ("starts in ten minutes", "is near") is stale
+    and never wanted, as when a loop is confirmed as a record of the past."""
     debrief: Debrief | None = loop.debrief
     if loop.status != LoopStatus.CONFIRMED or debrief is None:
         return []
+    debrief_begun = debrief.starts_at <= (now or utcnow())
     wanted: list[Wanted] = []
     cards = [s.scorecard for s in loop.sessions if s.scorecard is not None]
     for session in loop.sessions:
@@ -77,7 +80,7 @@ def wanted_reminders(loop: Loop) -> list[Wanted]:
         # A nag within a quarter of an hour of the due mail becomes part of it: one mail. So
         # does a nag that would come first (a debrief pinned before the interview ends): a
         # "the debrief is near" mail must never arrive before "your scorecard is due".
-        merged = nag_at <= session.ends_at + MERGE_WINDOW
+        merged = nag_at <= session.ends_at + MERGE_WINDOW or debrief_begun
         wanted.append(
             Wanted(
                 "scorecard_due",
@@ -85,22 +88,23 @@ def wanted_reminders(loop: Loop) -> list[Wanted]:
                 session.interviewer,
                 session.ends_at,
                 session.id,
-                {"with_nag": merged},
+                {"with_nag": merged, "debrief_begun": debrief_begun},
             )
         )
         if not merged:
             wanted.append(
                 Wanted("scorecard_nag", f"nag.{base}", session.interviewer, nag_at, session.id)
             )
-    for person in debrief_attendees(loop):
-        wanted.append(
-            Wanted(
-                "debrief_soon",
-                f"soon.d{debrief.id}.u{person.id}",
-                person,
-                debrief.starts_at - DEBRIEF_SOON,
+    if not debrief_begun:
+        for person in debrief_attendees(loop):
+            wanted.append(
+                Wanted(
+                    "debrief_soon",
+                    f"soon.d{debrief.id}.u{person.id}",
+                    person,
+                    debrief.starts_at - DEBRIEF_SOON,
+                )
             )
-        )
     if cards and all(card.is_submitted for card in cards):
         manager = loop.opening.hiring_manager
         last = max(card.submitted_at for card in cards)

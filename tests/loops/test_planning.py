@@ -120,7 +120,7 @@ def test_confirming_places_the_debrief_after_the_last_session_and_writes_reminde
         + ["debrief_soon"] * 3
     )
     (tomas_due,) = reminders(loop, kind="scorecard_due", session_id=second.id)
-    assert tomas_due.payload == {"with_nag": True} and tomas_due.due_at == second.ends_at
+    assert tomas_due.payload["with_nag"] is True and tomas_due.due_at == second.ends_at
     (nag,) = reminders(loop, kind="scorecard_nag")
     assert nag.session_id == first.id and nag.due_at == debrief.starts_at - timedelta(minutes=30)
 
@@ -169,9 +169,27 @@ def test_a_debrief_pinned_before_an_interview_ends_never_nags_before_the_due_mai
         if r.kind.startswith("scorecard_")
     ]
     assert [r.kind for r in mine] == ["scorecard_due"]
-    assert mine[0].payload == {"with_nag": True}
+    assert mine[0].payload["with_nag"] is True
     (nag,) = reminders(loop, session_id=first.id, kind="scorecard_nag", status="pending")
     assert nag.due_at > first.ends_at, "the earlier interview keeps its separate nag"
+
+
+def test_a_loop_confirmed_wholly_in_the_past_sends_no_stale_debrief_mail(planned) -> None:
+    """Confirmed as a record of interviews that already happened: the scorecards fall due at
+    once, in one mail each that says the debrief has begun; no "starts in ten minutes"."""
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    last_week = utcnow().replace(microsecond=0) - timedelta(days=7)
+    move_session(first, last_week, coordinator)
+    move_session(second, last_week + timedelta(hours=2), coordinator)
+    confirm_loop(loop, coordinator, "ok")
+    pending = reminders(loop, status="pending")
+    assert not [r for r in pending if r.kind in ("debrief_soon", "scorecard_nag")]
+    dues = [r for r in pending if r.kind == "scorecard_due"]
+    assert len(dues) == 2 and all(r.payload["debrief_begun"] for r in dues)
+    invitations_go_out()
+    sent = {r.kind for r in reminders(loop, status="sent")}
+    assert sent == {"session_invite", "debrief_invite", "scorecard_due"}
 
 
 def test_submitting_cancels_nags_and_the_last_one_tells_the_manager(planned) -> None:

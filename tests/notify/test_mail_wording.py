@@ -8,7 +8,13 @@ from datetime import timedelta
 from app.debriefs.decisions import record_decision
 from app.extensions import db
 from app.interviews.scorecards import submit_scorecard
-from app.loops.planning import cancel_loop, move_debrief, plan_session, send_invitations
+from app.loops.planning import (
+    cancel_loop,
+    move_debrief,
+    move_session,
+    plan_session,
+    send_invitations,
+)
 from app.notify.dispatcher import dispatch_due
 from app.notify.outbox import sync_loop_reminders
 from app.storage.types import utcnow
@@ -79,6 +85,31 @@ def test_a_debrief_pinned_before_the_interview_ends_is_one_due_mail_saying_so(
     body = text_of(due)
     assert "before this interview ended: please submit now" in body
     assert "please submit before then" not in body
+
+
+def test_a_loop_moved_into_the_past_says_the_debrief_began_and_nothing_stale(
+    app, demo, smtp
+) -> None:
+    """Recorded after the fact: each interviewer gets one due mail saying the debrief has
+    begun; nobody gets "debrief starts at" or "still a draft" for a debrief already past."""
+    loop = demo.opening.candidates[0].loops[0]
+    coordinator = demo.users["coordinator"]
+    shift = loop.sessions[0].starts_at - (utcnow().replace(microsecond=0) - timedelta(days=3))
+    for session, starts_at in [(s, s.starts_at - shift) for s in loop.sessions]:
+        move_session(session, starts_at, coordinator)
+    move_debrief(loop, max(s.ends_at for s in loop.sessions) + timedelta(hours=1), coordinator)
+    db.session.commit()
+    assert loop.debrief.starts_at < utcnow()
+    dispatch_due(utcnow())
+    subjects = [m["Subject"] for m in smtp.inbox.messages]
+    assert not [s for s in subjects if s.startswith("Debrief for Lena Fischer starts at")]
+    assert not [s for s in subjects if "your scorecard is still a draft" in s]
+    dues = smtp.inbox.by_subject("Your scorecard for Lena Fischer is due")
+    assert len(dues) == len(loop.sessions)
+    for mail in dues:
+        body = text_of(mail)
+        assert "The debrief began at" in body and "please submit now" in body
+        assert "please submit before then" not in body
 
 
 def test_all_in_is_said_once_and_again_only_as_news_when_the_panel_grows(
