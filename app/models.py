@@ -16,6 +16,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -120,6 +121,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 1 (newest to the work) to 5: the debrief's suggested speaking order puts the least
+    # senior first, because the first view spoken anchors the rest.
+    seniority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
@@ -224,6 +228,19 @@ class Opening(db.Model):
     default_script_key: Mapped[str | None] = mapped_column(String(80))
     default_rubric_key: Mapped[str | None] = mapped_column(String(80))
     debrief_delay_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # How the debrief combines ratings (app/debriefs/composite.py): a weight per competency
+    # (absent: 1), the must-haves, and the mean level at which the composite points to hire
+    # (None: midway between the scale's two middle levels).
+    competency_weights: Mapped[dict[str, float]] = mapped_column(
+        JSONType, default=dict, server_default="{}"
+    )
+    must_have_keys: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    hire_threshold: Mapped[float | None] = mapped_column(Float)
+    # The planner warns below this many raters per weighted competency, and past this many
+    # interviews in a loop (raised only with a reason the coordinator is shown).
+    min_raters: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    max_interviews: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    max_interviews_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # search_key(title), kept in step by _fill_search_text: what the openings list searches.
     search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
@@ -409,9 +426,46 @@ class Debrief(db.Model):
     rationale: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why the decision goes against the composite or hires with a must-have unmet, and why it
+    # was made with panel scorecards missing: both audited and printed in the packet.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    waiver_reason: Mapped[str | None] = mapped_column(Text)
+    # The hiring manager may open the discussion before the start time.
+    discussion_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     loop: Mapped[Loop] = relationship(back_populates="debrief")
     decided_by: Mapped[User | None] = relationship()
+    verdicts: Mapped[list[PanelVerdict]] = relationship(
+        back_populates="debrief", order_by="PanelVerdict.id"
+    )
+
+    def discussion_open(self, now: datetime) -> bool:
+        """Verdicts after discussion are taken once the debrief has begun."""
+        return self.starts_at <= now or self.discussion_opened_at is not None
+
+
+class PanelVerdict(db.Model):
+    """A panelist's verdict after the discussion, beside the sealed one their scorecard holds:
+    the debrief names every shift between the two."""
+
+    __tablename__ = "panel_verdicts"
+    __table_args__ = (
+        UniqueConstraint("debrief_id", "panelist_id"),
+        CheckConstraint(
+            "recommendation IN (" + ", ".join(f"'{r.value}'" for r in Recommendation) + ")",
+            name="verdict_allowed",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debrief_id: Mapped[int] = mapped_column(ForeignKey("debriefs.id"), index=True)
+    panelist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recommendation: Mapped[str] = mapped_column(String(20))
+    why: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    debrief: Mapped[Debrief] = relationship(back_populates="verdicts")
+    panelist: Mapped[User] = relationship()
 
 
 class Reminder(db.Model):

@@ -46,6 +46,11 @@ ACTIONS: dict[str, str] = {
     "scorecard.chased": "chased a missing scorecard",
     "debrief.decided": "decided",
     "debrief.reopened": "reopened a decision",
+    "debrief.overridden": "decided against the composite, with a reason",
+    "debrief.waived": "decided without every scorecard, with a reason",
+    "debrief.discussion_opened": "opened the debrief discussion",
+    "verdict.recorded": "gave a verdict after the discussion",
+    "opening.rules_changed": "changed how the debrief combines ratings",
     "debrief.moved": "moved the debrief",
     "debrief.unpinned": "let the debrief follow the interviews again",
     "session.planned": "planned an interview",
@@ -81,7 +86,10 @@ KINDS: dict[str, Kind] = {
         "Scorecard submitted, amended or discarded",
         ("scorecard.submitted", "scorecard.amended", "scorecard.discarded"),
     ),
-    "decisions": Kind("Decision made or reopened", ("debrief.decided", "debrief.reopened")),
+    "decisions": Kind(
+        "Decision made, overridden, waived or reopened",
+        ("debrief.decided", "debrief.overridden", "debrief.waived", "debrief.reopened"),
+    ),
     "roles": Kind("Role changed", ("user.role_changed",)),
     "accounts": Kind(
         "Account created, deactivated, reactivated or password link",

@@ -8,6 +8,7 @@ from blinker import Namespace
 from sqlalchemy import select
 
 from ..extensions import db
+from ..loops.planning import competency_names
 from ..models import (
     CandidateStatus,
     Debrief,
@@ -26,6 +27,7 @@ from ..notify.outbox import debrief_attendees, queue_mail, sync_loop_reminders
 from ..storage.types import utcnow
 from ..web.input import text_problem
 from ..web.timefmt import local_time
+from .summary import summarise
 
 # A hook for features above this one (the debrief packet): sent inside the transaction of the
 # change, with the loop as sender and `change` saying what happened.
@@ -44,8 +46,27 @@ class DecisionError(ValueError):
         self.field = field
 
 
-def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> None:
-    """Hire or no hire; there is no "another round". Flushes; the caller commits."""
+def _reason(value: str, field: str, prompt: str) -> str:
+    value = (value or "").strip()
+    problem = text_problem(value, limit=MAX_REASON)
+    if problem:
+        raise DecisionError(field, problem)
+    if len(value) < MIN_RATIONALE:
+        raise DecisionError(field, f"{prompt} (at least {MIN_RATIONALE} characters).")
+    return value
+
+
+def record_decision(
+    loop: Loop,
+    user: User,
+    decision: str,
+    rationale: str,
+    override_reason: str = "",
+    waiver_reason: str = "",
+) -> None:
+    """Hire or no hire; there is no "another round". A decision waits for every panel
+    scorecard unless the missing ones are waived with a reason, and one that goes against the
+    composite (or hires with a must-have unmet) needs a reason too. Flushes; the caller commits."""
     if decision not in {d.value for d in Decision}:
         raise DecisionError("decision", "Choose hire or no hire: a debrief ends in one of them.")
     rationale = (rationale or "").strip()
@@ -63,18 +84,50 @@ def record_decision(loop: Loop, user: User, decision: str, rationale: str) -> No
         raise DecisionError("decision", "Confirm the loop first: it has no debrief yet.")
     if debrief.decision is not None:
         raise DecisionError("decision", "Already decided. An admin can reopen it with a reason.")
+    summary = summarise(loop, competency_names(), include_private=False)
+    waived = [s.interviewer.name for s in summary.missing_scorecards]
+    if waived:
+        waiver_reason = _reason(
+            waiver_reason,
+            "waiver",
+            f"The scorecard of {' and '.join(waived)} is not in: wait for it, remind them, or "
+            "say why the decision cannot wait",
+        )
+    composite = summary.composite
+    against = composite.override_needed(decision)
+    if against:
+        override_reason = _reason(
+            override_reason,
+            "override",
+            f"This decision goes against the evidence: {against}. Say why",
+        )
     # Read before changing anything: reading an expired user would flush a half-made decision.
     decider_id = user.id
     debrief.decision = decision
     debrief.rationale = rationale
     debrief.decided_by_id = decider_id
     debrief.decided_at = utcnow()
+    debrief.override_reason = override_reason if against else None
+    debrief.waiver_reason = waiver_reason if waived else None
     loop.status = LoopStatus.DECIDED
     loop.candidate.status = (
         CandidateStatus.HIRED if decision == Decision.HIRE else CandidateStatus.NOT_HIRED
     )
     db.session.flush()
-    record_audit(user, "debrief.decided", debrief, decision=decision, rationale=rationale)
+    record_audit(
+        user,
+        "debrief.decided",
+        debrief,
+        decision=decision,
+        rationale=rationale,
+        composite=None if composite.value is None else round(composite.value, 2),
+        threshold=composite.threshold,
+        must_haves_unmet=[score.name for score in composite.unmet_must_haves],
+    )
+    if against:
+        record_audit(user, "debrief.overridden", debrief, against=against, reason=override_reason)
+    if waived:
+        record_audit(user, "debrief.waived", debrief, missing=waived, reason=waiver_reason)
     sync_loop_reminders(loop)  # nags and "debrief soon" have nothing left to do
     for person in debrief_attendees(loop):
         if may_hear_outcome(loop, person):
@@ -138,11 +191,15 @@ def reopen_decision(loop: Loop, user: User, reason: str) -> None:
         earlier_decision=debrief.decision,
         earlier_rationale=debrief.rationale,
         earlier_decided_by=debrief.decided_by_id,
+        earlier_override_reason=debrief.override_reason,
+        earlier_waiver_reason=debrief.waiver_reason,
     )
     debrief.decision = None
     debrief.rationale = None
     debrief.decided_by_id = None
     debrief.decided_at = None
+    debrief.override_reason = None
+    debrief.waiver_reason = None
     loop.status = LoopStatus.CONFIRMED
     loop.candidate.status = CandidateStatus.ACTIVE
     db.session.flush()

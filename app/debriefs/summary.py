@@ -10,6 +10,9 @@ from typing import Any
 from ..loops.queries import load_loop  # noqa: F401  (re-exported: the packet loads loops too)
 from ..models import InterviewSession, Loop, Recommendation, Scorecard
 from ..web.timefmt import local_time
+from .composite import Composite, combine
+
+FOUR_LEVELS = 4  # the scale of every rubric in the library; a loop without ratings assumes it
 
 POSITIVE = {Recommendation.YES.value, Recommendation.STRONG_YES.value}
 NEGATIVE = {Recommendation.NO.value, Recommendation.STRONG_NO.value}
@@ -65,6 +68,7 @@ class DebriefSummary:
     recommendations: dict[str, int]
     split_recommendation: bool
     missing_scorecards: list[InterviewSession]
+    composite: Composite
     scale: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -123,7 +127,9 @@ def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> Debri
     counted = Counter(c.scorecard.recommendation for c in columns if c.scorecard.recommendation)
     recommendations = {r.value: counted.get(r.value, 0) for r in Recommendation}
     split = bool(set(counted) & POSITIVE) and bool(set(counted) & NEGATIVE)
-    return DebriefSummary(loop, columns, rows, recommendations, split, missing, scale)
+    scale_size = max((len(s.rubric.scale_labels) for s in loop.sessions), default=FOUR_LEVELS)
+    composite = combine(rows, loop.opening, scale_size)
+    return DebriefSummary(loop, columns, rows, recommendations, split, missing, composite, scale)
 
 
 def _column(session: InterviewSession, card: Scorecard, include_private: bool) -> Column:

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..auth.permissions import can, require
 from ..extensions import db
 from ..loops.planning import competency_names
+from .composite import composite_facts
 from .decisions import DecisionError, chase_scorecard, record_decision, reopen_decision
 from .summary import load_loop, summarise
 
@@ -23,6 +24,7 @@ def _page(loop, status: int = 200, errors: dict | None = None, typed: dict | Non
         "debriefs/debrief.html",
         hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
         summary=summary,
+        composite=composite_facts(summary.composite, summary.scale),
         may_decide=may_decide,
         is_admin=current_user.role == "admin",
         errors=errors or {},
@@ -45,11 +47,18 @@ def decide(loop_id: int):
     loop = _loop_or_404(loop_id)
     require("debrief.decide", loop)
     typed = {
-        "decision": request.form.get("decision", ""),
-        "rationale": request.form.get("rationale", ""),
+        name: request.form.get(name, "")
+        for name in ("decision", "rationale", "override_reason", "waiver_reason")
     }
     try:
-        record_decision(loop, current_user, typed["decision"], typed["rationale"])
+        record_decision(
+            loop,
+            current_user,
+            typed["decision"],
+            typed["rationale"],
+            override_reason=typed["override_reason"],
+            waiver_reason=typed["waiver_reason"],
+        )
     except DecisionError as error:
         db.session.rollback()
         return _page(_loop_or_404(loop_id), 400, {error.field: str(error)}, typed)

@@ -219,6 +219,10 @@ def erase_candidate(
     ).scalars():
         if debrief.rationale is not None:
             debrief.rationale = ""  # the decision stays; the constraint wants a rationale
+        if debrief.override_reason is not None:
+            debrief.override_reason = ERASED_TEXT
+        if debrief.waiver_reason is not None:
+            debrief.waiver_reason = ERASED_TEXT
     for loop in db.session.execute(select(Loop).where(Loop.id.in_(loop_ids))).scalars():
         if loop.coverage_override_reason is not None:
             loop.coverage_override_reason = ERASED_TEXT

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..auth.permissions import can
+from ..debriefs.composite import composite_facts
 from ..debriefs.summary import Column, DebriefSummary, summarise
 from ..extensions import db
 from ..loops.planning import competency_names as load_names
@@ -31,8 +32,12 @@ PANEL = "panel"  # without them: the panel
 VARIANTS = (FULL, PANEL)
 
 # Raise when packet_data changes shape in a way the templates' text does not show.
-FORMAT = 2
-TEMPLATE_FILES = ("templates/pdf/packet.html", "app/static/css/packet.css")
+FORMAT = 3
+TEMPLATE_FILES = (
+    "templates/pdf/packet.html",
+    "templates/_macros/composite.html",
+    "app/static/css/packet.css",
+)
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 DECISION_LABELS = {Decision.HIRE.value: "Hire", Decision.NO_HIRE.value: "No hire"}
@@ -161,6 +166,8 @@ def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, An
             "rationale": note(debrief.rationale),
             "by": debrief.decided_by.name if debrief.decided_by else "",
             "at": when(debrief.decided_at),
+            "override_reason": note(debrief.override_reason) if debrief.override_reason else None,
+            "waiver_reason": note(debrief.waiver_reason) if debrief.waiver_reason else None,
         }
     columns = summary.columns
     return {
@@ -175,6 +182,7 @@ def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, An
         "debrief_at": when(debrief.starts_at) if debrief is not None else "",
         "decision": decision,
         "scale": [[level, label] for level, label in sorted(summary.scale.items())],
+        "composite": composite_facts(summary.composite, summary.scale),
         "heat_map": _heat_map(summary),
         "recommendations": [
             {

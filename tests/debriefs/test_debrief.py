@@ -192,7 +192,7 @@ def test_decision_is_recorded_audited_and_announced(manager, debrief_ready) -> N
 
 def test_reopening_needs_an_admin_and_a_reason(app, manager, debrief_ready) -> None:
     client, post = manager
-    post(decision="hire", rationale="Strong signal on the essentials.")
+    post(decision="no_hire", rationale="Gaps in the essentials for now.")
     token = csrf_from(client.get(f"/loops/{debrief_ready.id}/debrief").get_data(as_text=True))
     assert (
         client.post(
@@ -220,7 +220,7 @@ def test_reopening_needs_an_admin_and_a_reason(app, manager, debrief_ready) -> N
     event = db.session.execute(
         select(AuditEvent).where(AuditEvent.action == "debrief.reopened")
     ).scalar_one()
-    assert event.details["earlier_decision"] == "hire"
+    assert event.details["earlier_decision"] == "no_hire"
 
 
 @pytest.mark.parametrize("panel_size", [3, 12])

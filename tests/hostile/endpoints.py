@@ -553,12 +553,20 @@ ENDPOINTS: list[Endpoint] = [
             "rationale": st.one_of(
                 st.just("Strong design sense and clear about the trade-offs."), any_text(60)
             ),
+            "override_reason": st.one_of(
+                st.just("The team needs this depth more than the rest."), any_text(60)
+            ),
+            "waiver_reason": st.one_of(
+                st.just("The candidate's other offer expires tomorrow."), any_text(60)
+            ),
         },
         may_change=lambda body: (
             "debriefs.decision",
             "debriefs.rationale",
             "debriefs.decided_by_id",
             "debriefs.decided_at",
+            "debriefs.override_reason",
+            "debriefs.waiver_reason",
             "loops.status",
             "candidates.status",
             "audit_events+",

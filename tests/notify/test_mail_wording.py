@@ -45,7 +45,7 @@ def test_cancellations_say_so_in_their_own_words(app, demo, smtp) -> None:
 
 def test_a_mail_without_times_does_not_name_a_zone(app, debrief_ready, smtp) -> None:  # noqa: F811
     manager = debrief_ready.opening.hiring_manager
-    record_decision(debrief_ready, manager, "hire", "Strong on the essentials we need now.")
+    record_decision(debrief_ready, manager, "no_hire", "Gaps in the essentials we need now.")
     db.session.commit()
     dispatch_due(later())
     mails = smtp.inbox.by_subject("Decision made for Lena Fischer")

@@ -204,7 +204,15 @@ def test_erased_candidate_is_gone_from_database_files_packets_and_maildir(
     )
     assert errors == {}
     loop = db.session.get(Loop, loop_id)
-    record_decision(loop, demo.users["manager"], "hire", f"Hire: {CANARY} was the strongest.")
+    loop.opening.hire_threshold = 3.5  # hiring goes against the composite: a reason is kept
+    record_decision(
+        loop,
+        demo.users["manager"],
+        "hire",
+        f"Hire: {CANARY} was the strongest.",
+        override_reason=f"The composite undersells {CANARY}'s design work.",
+    )
+    assert loop.debrief.override_reason
     _mail_session(priya_card.session, "session_invite", priya_card.interviewer)  # an .ics too
     db.session.commit()
     report = dispatch_due(now=utcnow() + timedelta(days=3))

@@ -206,3 +206,27 @@ def test_a_scorecard_without_any_submission_renders_an_honest_packet(
     flat = squash(pdf_text(packet(sign_in_as("manager@example.com"), priya_card.session.loop_id)))
     assert "No scorecard has been submitted yet." in flat
     assert EVIDENCE_SNIPPET not in flat
+
+
+def test_the_cover_shows_the_composite_first_and_prints_override_and_waiver(
+    app, demo, priya_card, sign_in_as
+) -> None:
+    from app.debriefs.decisions import record_decision
+
+    submit(priya_card)  # level 3 on each of her competencies: the composite points to hire
+    loop = priya_card.session.loop
+    record_decision(
+        loop,
+        demo.users["manager"],
+        "no_hire",
+        "Rationale-canary: the team needs a different profile now.",
+        override_reason="Override-canary: the headcount moved to another team.",
+        waiver_reason="Waiver-canary: Tomás is away until next month.",
+    )
+    db.session.commit()
+    run_renderer(app)
+    flat = squash(pdf_text(packet(sign_in_as("manager@example.com"), loop.id)))
+    assert "Composite of the ratings" in flat and "3.00 points to hire" in flat
+    assert flat.index("3.00 points to hire") < flat.index("Rationale-canary")
+    assert "Against the composite, because Override-canary" in flat
+    assert "Decided without every scorecard, because Waiver-canary" in flat
