@@ -300,6 +300,8 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "debrief.decide": _decide,
     "opening.view": _view_opening,
     "opening.assign": _assign_opening,
+    # How the debrief combines ratings is the decider's to set: the hiring manager, admins.
+    "opening.set_rules": _decide,
     "candidate.view": _view_candidate,
     "candidate.manage": _manage_candidate,
     "candidate.erase": _admin,

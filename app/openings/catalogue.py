@@ -47,6 +47,19 @@ class OpeningDetails:
 
 
 @dataclass(frozen=True)
+class DecisionRules:
+    """How the debrief combines the opening's ratings (app/debriefs/composite.py), and how many
+    raters and interviews the loop planner asks for."""
+
+    competency_weights: dict[str, float]
+    must_have_keys: list[str]
+    hire_threshold: float | None
+    min_raters: int
+    max_interviews: int
+    max_interviews_reason: str | None
+
+
+@dataclass(frozen=True)
 class CandidateDetails:
     name: str
     email: str
@@ -89,6 +102,22 @@ def update_opening(actor: User, opening: Opening, details: OpeningDetails) -> li
 
 
 # ---- Candidates ----
+
+
+def set_decision_rules(actor: User, opening: Opening, rules: DecisionRules) -> list[str]:
+    """Flushes; the caller commits. Audited with the values before and after, since changing
+    how ratings combine while a loop is being decided is worth seeing later."""
+    before = {spec.name: getattr(opening, spec.name) for spec in fields(rules)}
+    changed = _apply(opening, rules)
+    if changed:
+        db.session.flush()
+        record_audit(
+            actor,
+            "opening.rules_changed",
+            opening,
+            changed={name: [before[name], getattr(opening, name)] for name in changed},
+        )
+    return changed
 
 
 def _email_taken(opening_id: int, email: str, exclude_id: int | None = None) -> bool:

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
+    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -21,6 +23,8 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
+    NumberRange,
+    Optional,
     StopValidation,
     ValidationError,
 )
@@ -30,7 +34,7 @@ from ..extensions import db
 from ..library.store import latest_versions
 from ..models import Opening, Role, RubricVersion, ScriptVersion, User
 from ..web.input import Form, PlainText, canonical_zone, known_zone, strip
-from .catalogue import CandidateDetails, OpeningDetails
+from .catalogue import CandidateDetails, DecisionRules, OpeningDetails
 
 MAX_DEBRIEF_DELAY = 240
 RETIRED = "No longer in the library"
@@ -264,3 +268,131 @@ class CandidateForm(Form):
 
 def candidate_form(candidate: Any = None) -> CandidateForm:
     return CandidateForm(obj=candidate)
+
+
+MAX_WEIGHT = 10
+PANEL_LIMIT = 4  # past about four interviews each one adds little; raising it needs a reason
+
+
+class DecisionRulesForm(Form):
+    """How the debrief combines an opening's ratings. One weight and one must-have box per
+    competency are added by `decision_rules_form`, named `weight-<key>` and `must-<key>`."""
+
+    hire_threshold = DecimalField(
+        "Line the composite must pass to point to hire",
+        places=None,
+        validators=[
+            Optional(),
+            _parsed,
+            NumberRange(1, 4, "Enter a level from 1 to 4, such as 2.5, or leave it empty."),
+        ],
+        invalid_value_message="Enter the line as a number, such as 2.5, or leave it empty.",
+        render_kw={"inputmode": "decimal"},
+    )
+    min_raters = IntegerField(
+        "Raters per weighted competency",
+        default=2,
+        validators=[
+            InputRequired("Enter how many interviewers should rate each weighted competency."),
+            _parsed,
+            _between(1, 5, "Enter from 1 to 5 raters: two or more make a rating reliable."),
+        ],
+        invalid_value_message="Enter a whole number of raters, such as 2.",
+        render_kw={"min": 1, "max": 5, "inputmode": "numeric"},
+    )
+    max_interviews = IntegerField(
+        "Most interviews in a loop",
+        default=PANEL_LIMIT,
+        validators=[
+            InputRequired("Enter the most interviews a loop of this opening should have."),
+            _parsed,
+            _between(1, 10, "Enter from 1 to 10 interviews."),
+        ],
+        invalid_value_message="Enter a whole number of interviews, such as 4.",
+        render_kw={"min": 1, "max": 10, "inputmode": "numeric"},
+    )
+    max_interviews_reason = TextAreaField(
+        "Why more than four",
+        filters=[strip],
+        validators=[
+            Length(max=2000, message="Shorten the reason to 2,000 characters."),
+            PlainText(),
+        ],
+    )
+
+    competencies: list[tuple[str, str]] = []  # (key, name), set per opening
+
+    def validate_max_interviews_reason(self, field: TextAreaField) -> None:
+        raised = self.max_interviews.data is not None and self.max_interviews.data > PANEL_LIMIT
+        if raised and len(field.data or "") < 20:
+            raise ValidationError(
+                "Say in at least 20 characters why this opening needs more than four "
+                "interviews: the coordinator sees it when planning."
+            )
+
+    def weight(self, key: str):
+        return self[f"weight-{key}"]
+
+    def must_have(self, key: str):
+        return self[f"must-{key}"]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        weights = [self.weight(key).data for key, _ in self.competencies]
+        if valid and not any(w for w in weights):
+            key = self.competencies[0][0]
+            self.weight(key).errors.append("Give at least one competency a weight above 0.")
+            return False
+        return valid
+
+    def rules(self) -> DecisionRules:
+        threshold = self.hire_threshold.data
+        return DecisionRules(
+            competency_weights={
+                key: float(self.weight(key).data)
+                for key, _ in self.competencies
+                if self.weight(key).data != 1
+            },
+            must_have_keys=[key for key, _ in self.competencies if self.must_have(key).data],
+            hire_threshold=None if threshold is None else float(threshold),
+            min_raters=self.min_raters.data,
+            max_interviews=self.max_interviews.data,
+            max_interviews_reason=(self.max_interviews_reason.data or None)
+            if self.max_interviews.data > PANEL_LIMIT
+            else None,
+        )
+
+
+def decision_rules_form(opening: Opening, names: dict[str, str]) -> DecisionRulesForm:
+    """The rules form for `opening`: a weight and a must-have box per competency it covers,
+    labelled by name (WTForms' documented way: fields set on a subclass)."""
+
+    class OpeningRulesForm(DecisionRulesForm):
+        pass
+
+    competencies = [(key, names.get(key, key)) for key in opening.competency_keys]
+    weights = opening.competency_weights or {}
+    for key, name in competencies:
+        setattr(
+            OpeningRulesForm,
+            f"weight-{key}",
+            DecimalField(
+                f"Weight of {name}",
+                places=None,
+                default=weights.get(key, 1),
+                validators=[
+                    InputRequired(f"Enter a weight for {name}, from 0 to {MAX_WEIGHT}."),
+                    _parsed,
+                    NumberRange(0, MAX_WEIGHT, f"Enter a weight for {name} from 0 to 10."),
+                ],
+                invalid_value_message=f"Enter the weight of {name} as a number, such as 1.5.",
+                render_kw={"inputmode": "decimal"},
+            ),
+        )
+        setattr(
+            OpeningRulesForm,
+            f"must-{key}",
+            BooleanField(f"{name} is a must-have", default=key in (opening.must_have_keys or [])),
+        )
+    OpeningRulesForm.competencies = competencies
+    return OpeningRulesForm(obj=opening)

@@ -20,10 +20,11 @@ from .catalogue import (
     list_candidates,
     list_openings,
     normalise_query,
+    set_decision_rules,
     update_candidate,
     update_opening,
 )
-from .forms import candidate_form, opening_form
+from .forms import PANEL_LIMIT, candidate_form, decision_rules_form, opening_form
 
 bp = Blueprint("openings", __name__)
 
@@ -93,6 +94,8 @@ def detail(opening_id: int):
         candidates=list_candidates(current_user, query, page, opening=opening),
         query=query,
         competency_names=competency_names,
+        may_set_rules=can(current_user, "opening.set_rules", opening),
+        panel_limit=PANEL_LIMIT,
         script=scripts.get(opening.default_script_key),
         rubric=rubrics.get(opening.default_rubric_key),
         may_manage=can(current_user, "opening.manage", opening),
@@ -115,6 +118,24 @@ def edit(opening_id: int):
         flash("Opening saved." if changed else "Nothing changed.", "info")
         return redirect(url_for("openings.detail", opening_id=opening.id))
     return render_template("openings/form.html", form=form, opening=opening), form_status()
+
+
+@bp.route("/openings/<int:opening_id>/decision-rules", methods=["GET", "POST"])
+@login_required
+def decision_rules(opening_id: int):
+    opening = _opening_or_404(opening_id)
+    require("opening.set_rules", opening)
+    rubrics = latest_versions(RubricVersion)
+    names = {c["key"]: c["name"] for rubric in rubrics for c in rubric.competencies}
+    form = decision_rules_form(opening, names)
+    if form.validate_on_submit():
+        changed = set_decision_rules(current_user, opening, form.rules())
+        db.session.commit()
+        flash("Decision rules saved." if changed else "Nothing changed.", "info")
+        return redirect(url_for("openings.detail", opening_id=opening.id))
+    return render_template(
+        "openings/rules.html", form=form, opening=opening, panel_limit=PANEL_LIMIT
+    ), form_status()
 
 
 # ---- Candidates ----

@@ -190,6 +190,11 @@ ROUTES = {
     ],
     ("openings.edit", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
     ("openings.edit", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],
+    # How ratings combine is the decider's: the opening's hiring manager and admins.
+    ("openings.decision_rules", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager"))],
+    ("openings.decision_rules", "POST"): [
+        case(DEMO_OPENING, only("admin", "hiring_manager", ok=400))
+    ],
     ("openings.candidates", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
     ("openings.new_candidate", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
     ("openings.new_candidate", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],

@@ -224,6 +224,23 @@ def _opening_fields(team: DemoTeam) -> Fields:
     }
 
 
+def _rules_fields(team: DemoTeam) -> Fields:
+    number = st.one_of(
+        st.sampled_from(["1", "0", "2.5", " 1.5 ", "1e2", "NaN", "inf", "-1", "", "١"]),
+        huge_number(),
+    )
+    fields: Fields = {
+        "hire_threshold": number,
+        "min_raters": number,
+        "max_interviews": number,
+        "max_interviews_reason": any_text(60),
+    }
+    for key in team.opening.competency_keys:
+        fields[f"weight-{key}"] = number
+        fields[f"must-{key}"] = st.sampled_from(["y", "", "on"])
+    return fields
+
+
 def _candidate_fields(team: DemoTeam) -> Fields:
     times = st.times().map(lambda t: t.strftime("%H:%M"))
     return {
@@ -602,6 +619,13 @@ ENDPOINTS: list[Endpoint] = [
         may_change=lambda body: ("openings.*", "audit_events+"),
     ),
     Endpoint(
+        ("openings.decision_rules", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"opening_id": team.opening.id},
+        fields=_rules_fields,
+        may_change=lambda body: ("openings.*", "audit_events+"),
+    ),
+    Endpoint(
         ("openings.new_candidate", "POST"),
         allowed=MANAGERS,
         url_args=lambda team: {"opening_id": team.opening.id},
@@ -675,6 +699,7 @@ NO_INPUT = {
     "debriefs.debrief",
     "openings.new",
     "openings.edit",
+    "openings.decision_rules",
     "openings.new_candidate",
     "openings.candidate",
     "openings.edit_candidate",
