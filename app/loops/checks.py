@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Candidate, InterviewSession, Loop, LoopStatus
+from .planning import CoverageRow
 
 MAX_SESSIONS_PER_DAY = 4
 MAX_BLOCK = timedelta(hours=2)
@@ -30,7 +31,8 @@ MANAGER_DAY = (time(9, 0), time(17, 0))
 @dataclass(frozen=True)
 class Warning:
     # too_many_in_a_day | outside_working_hours | no_break | back_to_back | candidate_overlap |
-    # double_booked | in_the_past | debrief_before_last_interview | debrief_outside_hours
+    # double_booked | in_the_past | debrief_before_last_interview | debrief_outside_hours |
+    # too_few_raters | too_many_interviews
     kind: str
     message: str
     session_ids: tuple[int, ...] = field(default=())
@@ -212,6 +214,37 @@ def debrief_warnings(loop: Loop) -> list[Warning]:
             "day, or check they can make it.",
         ),
     ]
+
+
+def panel_warnings(loop: Loop, coverage: Sequence[CoverageRow]) -> list[Warning]:
+    """Enough raters, not too many rounds: a weighted competency that fewer interviewers rate
+    than the opening asks for (one rater's view is noisy), and more interviews than it allows
+    (past about four each adds little)."""
+    opening = loop.opening
+    warnings = []
+    for row in coverage:
+        if row.weighted and 0 < row.raters < opening.min_raters:
+            owners = sorted({s.interviewer.name for s in loop.sessions if s.id in row.owners})
+            kind_of = "a must-have" if row.must_have else "weighted in the composite"
+            warnings.append(
+                Warning(
+                    "too_few_raters",
+                    f"Only {' and '.join(owners)} rates {row.name}, {kind_of}: this opening "
+                    f"asks for {opening.min_raters} raters. Add it to another interview's focus.",
+                    row.owners,
+                )
+            )
+    if len(loop.sessions) > opening.max_interviews:
+        warnings.append(
+            Warning(
+                "too_many_interviews",
+                f"This loop has {len(loop.sessions)} interviews; the opening asks for at most "
+                f"{opening.max_interviews}. Past about four, each one adds little: drop one or "
+                "fold its focus into another.",
+                tuple(s.id for s in loop.sessions),
+            )
+        )
+    return warnings
 
 
 def _long_block(block: list[InterviewSession], zone: ZoneInfo) -> list[Warning]:

@@ -138,19 +138,31 @@ class CoverageRow:
     key: str
     name: str
     owners: tuple[int, ...]  # ids of the sessions whose focus includes it
+    raters: int = 0  # distinct interviewers among the owners: one person twice is one view
+    weighted: bool = True  # counts in the composite (weight above 0, or a must-have)
+    must_have: bool = False
 
 
 def coverage_matrix(loop: Loop, names: dict[str, str] | None = None) -> list[CoverageRow]:
     """Every competency the opening needs, with the sessions that own it."""
     names = names if names is not None else competency_names()
-    return [
-        CoverageRow(
-            key,
-            names.get(key, key),
-            tuple(s.id for s in loop.sessions if key in s.focus_competencies),
+    opening = loop.opening
+    weights = opening.competency_weights or {}
+    must_haves = set(opening.must_have_keys or [])
+    rows = []
+    for key in opening.competency_keys:
+        owning = [s for s in loop.sessions if key in s.focus_competencies]
+        rows.append(
+            CoverageRow(
+                key,
+                names.get(key, key),
+                tuple(s.id for s in owning),
+                raters=len({s.interviewer_id for s in owning}),
+                weighted=weights.get(key, 1) > 0 or key in must_haves,
+                must_have=key in must_haves,
+            )
         )
-        for key in loop.opening.competency_keys
-    ]
+    return rows
 
 
 def uncovered(loop: Loop) -> list[str]:

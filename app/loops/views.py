@@ -36,7 +36,13 @@ from ..notify.calendar import debrief_invite, session_invite
 from ..notify.outbox import debrief_attendees, retry_by_hand
 from ..storage.types import utcnow
 from ..web.timefmt import viewer_zone
-from .checks import debrief_warnings, interviewer_clashes, local_datetime, schedule_warnings
+from .checks import (
+    debrief_warnings,
+    interviewer_clashes,
+    local_datetime,
+    panel_warnings,
+    schedule_warnings,
+)
 from .forms import ConfirmLoopForm, DebriefForm, MoveSessionForm, ReassignForm, SessionForm
 from .planning import (
     CoverageError,
@@ -110,11 +116,12 @@ def _planner(loop: Loop, status: int = 200, **forms):
     # Withdrawn and replaced mail is history: folded away, so each mail shows once.
     withdrawn = [r for r in reminders if r.status == ReminderStatus.CANCELLED]
     reminders = [r for r in reminders if r.status != ReminderStatus.CANCELLED]
+    coverage = coverage_matrix(loop, names)
     return render_template(
         "loops/planner.html",
         hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
         candidate=candidate,
-        coverage=coverage_matrix(loop, names),
+        coverage=coverage,
         warnings=[
             # Once confirmed, an interview under way is no mistake: past times warn while planning.
             *schedule_warnings(
@@ -124,6 +131,7 @@ def _planner(loop: Loop, status: int = 200, **forms):
                 utcnow() if loop.status == LoopStatus.PLANNING else None,
             ),
             *debrief_warnings(loop),
+            *panel_warnings(loop, coverage),
         ],
         reminders=reminders,
         withdrawn=withdrawn,

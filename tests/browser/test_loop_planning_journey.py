@@ -76,7 +76,12 @@ def test_coordinator_plans_fixes_and_confirms_a_loop(demo, live_server, page: Pa
     page.locator("#sessions details summary", has_text="Move this interview").first.click()
     page.locator("#sessions input[type=datetime-local]").first.fill(f"{day}T15:00")
     page.get_by_role("button", name="Move", exact=True).first.click()
-    expect(page.locator(".warnings")).to_have_count(0)
+    expect(page.locator(".warning-outside_working_hours")).to_have_count(0)
+    # One interviewer for every weighted competency: the opening asks for two raters each.
+    expect(page.locator(".warning-too_few_raters").first).to_contain_text(
+        "Only Priya Raman rates API and interface design"
+    )
+    expect(page.locator("tr[data-competency=api-design]")).to_contain_text("1 rater of 2 wanted")
 
     add_interview(
         page,

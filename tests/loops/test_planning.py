@@ -3,6 +3,7 @@ reminders each change writes in the same transaction."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,6 +27,8 @@ from app.models import Candidate, Reminder, Scorecard
 from app.notify.dispatcher import dispatch_due
 from app.storage.types import utcnow
 from app.web.input import CONTROL_MESSAGE
+
+from ..conftest import sign_in
 
 
 @pytest.fixture
@@ -479,3 +482,51 @@ def test_the_planners_mail_list_shows_each_mail_once(app, planned) -> None:
     assert kinds.count("Session invite") == 1 and "Session update" not in kinds
     assert kinds.count("Scorecard due") == 1 and kinds.count("Debrief soon") == 1
     assert "Withdrawn or replaced before sending (" in page
+
+
+def test_a_weighted_competency_with_one_rater_and_a_long_loop_warn(app, planned) -> None:
+    from app.loops.checks import panel_warnings
+
+    demo, loop, first, second = planned
+    opening = loop.opening
+    opening.must_have_keys = ["api-design"]
+    opening.competency_weights = {"data-modelling": 0}
+    warnings = panel_warnings(loop, coverage_matrix(loop))
+    by_text = {w.message.split(",")[0]: w for w in warnings}
+    assert set(by_text) == {
+        "Only Priya Raman rates API and interface design",
+        "Only Priya Raman rates Running software in production",
+        "Only Tomás Ortega rates Architecture and trade-offs",
+    }, "data modelling weighs nothing here; reliability has no owner (a separate check)"
+    assert "a must-have: this opening asks for 2 raters" in (
+        by_text["Only Priya Raman rates API and interface design"].message
+    )
+
+    opening.min_raters = 1
+    assert panel_warnings(loop, coverage_matrix(loop)) == []
+
+    coordinator = demo.users["coordinator"]
+    for hours in (4, 6, 8):
+        plan_session(
+            loop,
+            coordinator,
+            interviewer=demo.users["kwame"],
+            script=first.script,
+            rubric=first.rubric,
+            starts_at=first.starts_at + timedelta(hours=hours),
+            focus_competencies=[],
+        )
+    db.session.refresh(loop)
+    (too_many,) = panel_warnings(loop, coverage_matrix(loop))
+    assert too_many.kind == "too_many_interviews"
+    assert "This loop has 5 interviews; the opening asks for at most 4" in too_many.message
+
+    opening.max_interviews = 5
+    opening.max_interviews_reason = "Two teams share this hire and each runs its own design round."
+    assert panel_warnings(loop, coverage_matrix(loop)) == []
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator@example.com")
+    page = client.get(f"/loops/{loop.id}").get_data(as_text=True)
+    assert "more than the usual four because: Two teams share this hire" in html.unescape(page)
+    assert "Yes, 1 rater" in page
