@@ -94,11 +94,13 @@ def seed_demo(now: datetime | None = None) -> DemoTeam:
     db.session.add_all([lena, arjun])
     db.session.flush()
 
-    # Today's session starts at the top of the current hour in the interviewer's zone, so it is
-    # on their home page whenever the demo is started; tomorrow's at 10:00 their time.
+    # Today's session started at the last quarter hour, so it is still on (45 minutes) and on
+    # the interviewer's home page whenever the demo is started; tomorrow's at 10:00 their time.
     priya_zone = zone(users["priya"].time_zone)
     local_now = now.astimezone(priya_zone)
-    today_start = local_now.replace(minute=0, second=0, microsecond=0)
+    today_start = local_now.replace(
+        minute=local_now.minute - local_now.minute % 15, second=0, microsecond=0
+    )
     tomas_zone = zone(users["tomas"].time_zone)
     tomorrow = (now.astimezone(tomas_zone) + timedelta(days=1)).date()
     tomorrow_start = datetime.combine(tomorrow, time(10, 0), tomas_zone)
