@@ -65,6 +65,7 @@ ACTIONS: dict[str, str] = {
     "candidate.erased": "erased a candidate's personal data",
     "user.created": "created an account",
     "user.role_changed": "changed a role",
+    "user.seniority_changed": "changed where someone speaks in debriefs",
     "user.deactivated": "deactivated an account",
     "user.reactivated": "reactivated an account",
     "user.reset_link_issued": "issued a password link",

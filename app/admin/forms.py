@@ -76,6 +76,24 @@ class NewUserForm(Form):
         )
 
 
+SENIORITY_CHOICES = [
+    ("1", "1: new to interviewing"),
+    ("2", "2"),
+    ("3", "3: experienced"),
+    ("4", "4"),
+    ("5", "5: most senior"),
+]
+
+
+class SeniorityForm(Form):
+    seniority = SelectField(
+        "Seniority",
+        choices=SENIORITY_CHOICES,
+        validators=[DataRequired("Choose a seniority from 1 to 5.")],
+        invalid_choice_message="Choose a seniority from 1 to 5.",
+    )
+
+
 class RoleForm(Form):
     role = SelectField(
         "Role",

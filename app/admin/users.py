@@ -81,6 +81,17 @@ def change_role(actor: User, user: User, role: str) -> bool:
     return True
 
 
+def set_seniority(actor: User, user: User, seniority: int) -> bool:
+    """Where `user` speaks in a debrief: the least senior first. False when unchanged."""
+    if seniority == user.seniority:
+        return False
+    old = user.seniority
+    user.seniority = seniority
+    db.session.flush()
+    record_audit(actor, "user.seniority_changed", user, old=old, new=seniority)
+    return True
+
+
 def deactivate(actor: User, user: User) -> bool:
     """Stop `user` signing in and end every session they have open; reactivating brings none
     of them back. False when already inactive."""

@@ -14,8 +14,8 @@ from ..notify.outbox import retry_now
 from ..packets import failed_packets
 from ..web.input import form_status, time_zone_names
 from . import audit, outbox
-from .forms import ROLE_HELP, NewUserForm, RoleForm
-from .users import add_user, change_role, deactivate, list_users, reactivate
+from .forms import ROLE_HELP, NewUserForm, RoleForm, SeniorityForm
+from .users import add_user, change_role, deactivate, list_users, reactivate, set_seniority
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,13 +35,25 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return value if value is not None and 0 < value <= MAX_ID else default
 
 
-def _user_page(user: User, role_form: RoleForm | None = None, problem: str | None = None):
+def _user_page(
+    user: User,
+    role_form: RoleForm | None = None,
+    problem: str | None = None,
+    seniority_form: SeniorityForm | None = None,
+):
     """The account page; shown again with a problem (400) when a change was refused."""
     if role_form is None:
         role_form = RoleForm(formdata=None, data={"role": user.role})
-    status = 400 if (problem or role_form.errors) else 200
+    if seniority_form is None:
+        seniority_form = SeniorityForm(formdata=None, data={"seniority": str(user.seniority)})
+    status = 400 if (problem or role_form.errors or seniority_form.errors) else 200
     return render_template(
-        "admin/user.html", user=user, role_form=role_form, problem=problem, role_help=ROLE_HELP
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        seniority_form=seniority_form,
+        problem=problem,
+        role_help=ROLE_HELP,
     ), status
 
 
@@ -113,6 +125,25 @@ def change_role_view(user_id: int):
         flash(f"{user.name} already had that role: nothing changed.", "info")
     if not can(current_user, "users.manage"):  # an admin who just stepped down
         return redirect(url_for("main.home"))
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/seniority", endpoint="change_seniority")
+@login_required
+def change_seniority_view(user_id: int):
+    require("users.manage")
+    user = _user_or_404(user_id)
+    form = SeniorityForm()
+    if not form.validate_on_submit():
+        return _user_page(user, seniority_form=form)
+    changed = set_seniority(current_user, user, int(form.seniority.data))
+    db.session.commit()
+    flash(
+        f"{user.name} now speaks at seniority {user.seniority} in debriefs."
+        if changed
+        else "Nothing changed.",
+        "info",
+    )
     return redirect(url_for("admin.user", user_id=user.id))
 
 

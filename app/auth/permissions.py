@@ -178,6 +178,11 @@ def _view_debrief(user: User, loop: Loop) -> bool:
     return _is(user, Role.ADMIN) or is_hiring_manager_of(user, loop) or sits_on_panel(user, loop)
 
 
+def _give_verdict(user: User, loop: Loop) -> bool:
+    """A verdict after the discussion: a panelist whose own scorecards are all in."""
+    return has_submitted_in_loop(user, loop)
+
+
 def _decide(user: User, loop: Loop) -> bool:
     return _is(user, Role.ADMIN) or is_hiring_manager_of(user, loop)
 
@@ -298,6 +303,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "scorecard.view_status": _view_scorecard_status,
     "debrief.view": _view_debrief,
     "debrief.decide": _decide,
+    "debrief.give_verdict": _give_verdict,
     "opening.view": _view_opening,
     "opening.assign": _assign_opening,
     # How the debrief combines ratings is the decider's to set: the hiring manager, admins.

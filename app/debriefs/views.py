@@ -6,9 +6,11 @@ from flask_login import current_user, login_required
 from ..auth.permissions import can, require
 from ..extensions import db
 from ..loops.planning import competency_names
+from ..storage.types import utcnow
 from .composite import composite_facts
 from .decisions import DecisionError, chase_scorecard, record_decision, reopen_decision
 from .summary import load_loop, summarise
+from .verdicts import ORDER, label, open_discussion, record_verdict, verdict_rows
 
 bp = Blueprint("debriefs", __name__)
 
@@ -17,17 +19,41 @@ def _loop_or_404(loop_id: int):
     return load_loop(loop_id) or abort(404)
 
 
-def _page(loop, status: int = 200, errors: dict | None = None, typed: dict | None = None):
+def _page(
+    loop,
+    status: int = 200,
+    errors: dict | None = None,
+    typed: dict | None = None,
+    verdict_errors: dict | None = None,
+):
     may_decide = can(current_user, "debrief.decide", loop)
     summary = summarise(loop, competency_names(), include_private=may_decide)
+    rows = verdict_rows(loop)
+    mine = next((row for row in rows if row.panelist.id == current_user.id), None)
+    debrief = loop.debrief
+    discussion_open = debrief is not None and debrief.discussion_open(utcnow())
+    # Asked only when the form could show: the rule costs two queries.
+    may_give_verdict = (
+        discussion_open
+        and debrief.decision is None
+        and mine is not None
+        and can(current_user, "debrief.give_verdict", loop)
+    )
     return render_template(
         "debriefs/debrief.html",
         hiring_loop=loop,  # not `loop`: Jinja's for-loops own that name
         summary=summary,
         composite=composite_facts(summary.composite, summary.scale),
+        verdicts=rows,
+        my_verdict=mine,
+        verdict_choices=[(value, label(value)) for value in ORDER],
+        verdict_label=label,
+        discussion_open=discussion_open,
+        may_give_verdict=may_give_verdict,
         may_decide=may_decide,
         is_admin=current_user.role == "admin",
         errors=errors or {},
+        verdict_errors=verdict_errors or {},
         typed=typed or {},
         packet_links="packets.download" in current_app.view_functions,
     ), status
@@ -65,6 +91,42 @@ def decide(loop_id: int):
     db.session.commit()
     flash("Decision recorded; the panel is told by mail.", "info")
     return redirect(url_for("debriefs.debrief", loop_id=loop.id))
+
+
+@bp.post("/loops/<int:loop_id>/discussion")
+@login_required
+def start_discussion(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.decide", loop)
+    if loop.debrief is None:
+        abort(404)
+    try:
+        open_discussion(loop.debrief, current_user)
+    except DecisionError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("The discussion is open: the panel can give their verdicts now.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#verdicts")
+
+
+@bp.post("/loops/<int:loop_id>/verdict")
+@login_required
+def give_verdict(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.view", loop)
+    require("debrief.give_verdict", loop)
+    typed = {name: request.form.get(name, "") for name in ("verdict", "why")}
+    try:
+        record_verdict(loop, current_user, typed["verdict"], typed["why"])
+    except DecisionError as error:
+        db.session.rollback()
+        return _page(
+            _loop_or_404(loop_id), 400, typed=typed, verdict_errors={error.field: str(error)}
+        )
+    db.session.commit()
+    flash("Your verdict after the discussion is recorded.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#verdicts")
 
 
 @bp.post("/loops/<int:loop_id>/decision/reopen")

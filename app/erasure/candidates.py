@@ -223,6 +223,9 @@ def erase_candidate(
             debrief.override_reason = ERASED_TEXT
         if debrief.waiver_reason is not None:
             debrief.waiver_reason = ERASED_TEXT
+        for verdict in debrief.verdicts:
+            if verdict.why:
+                verdict.why = ERASED_TEXT
     for loop in db.session.execute(select(Loop).where(Loop.id.in_(loop_ids))).scalars():
         if loop.coverage_override_reason is not None:
             loop.coverage_override_reason = ERASED_TEXT

@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 from ..auth.permissions import can
 from ..debriefs.composite import composite_facts
 from ..debriefs.summary import Column, DebriefSummary, summarise
+from ..debriefs.verdicts import label as verdict_label
+from ..debriefs.verdicts import verdict_rows
 from ..extensions import db
 from ..loops.planning import competency_names as load_names
 from ..models import Decision, Loop, Recommendation, RubricVersion, User
@@ -193,6 +195,16 @@ def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, An
             for r in Recommendation
         ],
         "split_recommendation": summary.split_recommendation,
+        "verdicts": [
+            {
+                "panelist": row.panelist.name,
+                "sealed": verdict_label(row.sealed) or "scorecard not in",
+                "after": verdict_label(row.after),
+                "shift": row.shift,
+                "why": row.why,
+            }
+            for row in verdict_rows(loop)
+        ],
         "missing": [
             {"interviewer": s.interviewer.name, "interview": s.script.title}
             for s in summary.missing_scorecards

@@ -179,6 +179,10 @@ ROUTES = {
     # Reopening is for admins alone, and needs a reason (none given here).
     ("debriefs.reopen", "POST"): [case(LOOP, only("admin", ok=400))],
     ("debriefs.chase", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "hiring_manager", ok=302))],
+    # The hiring manager opens the discussion early; a verdict after it is a panelist's whose
+    # own scorecard is in (refused with its reason here: the demo debrief has not begun).
+    ("debriefs.start_discussion", "POST"): [case(LOOP, only("admin", "hiring_manager", ok=302))],
+    ("debriefs.give_verdict", "POST"): [case(LOOP, only("panel_done", ok=400))],
     # Openings and candidates. The demo opening is Maya's; Lena (on the demo loop) is seen by
     # her panel, Arjun (no loop yet) only by those who manage the opening. An empty form comes
     # back with its errors (400) to those allowed to post it.
@@ -225,6 +229,7 @@ ROUTES = {
     ("admin.new_user", "POST"): [case(lambda team: {}, only("admin", ok=400))],
     ("admin.user", "GET"): [case(KWAME, only("admin"))],
     ("admin.change_role", "POST"): [case(KWAME, only("admin", ok=400))],
+    ("admin.change_seniority", "POST"): [case(KWAME, only("admin", ok=400))],
     ("admin.deactivate", "POST"): [case(ADA, only("admin", ok=400), "themselves")],
     ("admin.reactivate", "POST"): [case(KWAME, only("admin", ok=302))],
     ("admin.password_link", "POST"): [case(KWAME, only("admin"))],

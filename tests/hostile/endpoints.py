@@ -371,6 +371,13 @@ ENDPOINTS: list[Endpoint] = [
         may_change=lambda body: ("users.role", "audit_events+"),
     ),
     Endpoint(
+        ("admin.change_seniority", "POST"),
+        allowed=("admin",),
+        url_args=_kwame,
+        fields=lambda team: {"seniority": st.sampled_from(["1", "3", "5", "0", "6", "x", ""])},
+        may_change=lambda body: ("users.seniority", "audit_events+"),
+    ),
+    Endpoint(
         ("admin.deactivate", "POST"),
         allowed=("admin",),
         url_args=_kwame,
@@ -590,6 +597,22 @@ ENDPOINTS: list[Endpoint] = [
             "reminders*",
             "packet_requests+",
         ),
+    ),
+    Endpoint(
+        ("debriefs.start_discussion", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        may_change=lambda body: ("debriefs.discussion_opened_at", "audit_events+"),
+    ),
+    Endpoint(
+        ("debriefs.give_verdict", "POST"),
+        allowed=("panel_done",),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {
+            "verdict": st.sampled_from(["strong_no", "no", "yes", "strong_yes", "maybe", ""]),
+            "why": any_text(60),
+        },
+        may_change=lambda body: ("panel_verdicts*", "audit_events+"),
     ),
     Endpoint(
         ("debriefs.reopen", "POST"),

@@ -270,8 +270,8 @@ def test_the_packets_page_costs_the_same_statements_however_many_loops(
 
 # The signed-in user, the opening (for the permission check, and again for the page), the
 # library's newest version (names are remembered per version), the loops with all a packet
-# shows, the given-up renders, the viewer's own scorecards in them.
-PACKETS_PAGE_STATEMENTS = 7
+# shows and their debriefs' verdicts, the given-up renders, the viewer's own scorecards in them.
+PACKETS_PAGE_STATEMENTS = 8
 
 
 def test_an_opening_zip_with_nothing_ready_says_preparing(app, demo, priya_card) -> None:

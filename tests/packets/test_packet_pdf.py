@@ -230,3 +230,20 @@ def test_the_cover_shows_the_composite_first_and_prints_override_and_waiver(
     assert flat.index("3.00 points to hire") < flat.index("Rationale-canary")
     assert "Against the composite, because Override-canary" in flat
     assert "Decided without every scorecard, because Waiver-canary" in flat
+
+
+def test_the_packet_names_each_shift_between_sealed_and_discussed_verdicts(
+    app, demo, priya_card, tomas_card, sign_in_as
+) -> None:
+    from app.debriefs.verdicts import open_discussion, record_verdict
+
+    submit(priya_card, recommendation="no")
+    submit(tomas_card, recommendation="strong_yes")
+    loop = priya_card.session.loop
+    open_discussion(loop.debrief, demo.users["manager"])
+    record_verdict(loop, demo.users["tomas"], "yes", "Shift-canary: the queue answer was thin.")
+    db.session.commit()
+    run_renderer(app)
+    flat = squash(pdf_text(packet(sign_in_as("manager@example.com"), loop.id)))
+    assert "Verdicts: sealed, then after the discussion" in flat
+    assert "Tomás Ortega moved towards no hire: Strong yes → Yes. Shift-canary" in flat
