@@ -8,7 +8,7 @@ from blinker import Namespace
 from sqlalchemy import select
 
 from ..extensions import db
-from ..loops.planning import competency_names
+from ..loops.planning import competency_names, move_debrief
 from ..models import (
     CandidateStatus,
     Debrief,
@@ -242,3 +242,34 @@ def chase_scorecard(session: InterviewSession, user: User) -> None:
         session=session,
     )
     record_audit(user, "scorecard.chased", card)
+
+
+def chase_all_missing(loop: Loop, user: User) -> tuple[list[str], list[str]]:
+    """ "Remind everyone" from the debrief: each missing scorecard chased once, those reminded
+    within the quarter hour left alone. Returns (reminded, skipped) names."""
+    reminded, skipped = [], []
+    for session in loop.sessions:
+        card = session.scorecard
+        if card is None or card.is_submitted:
+            continue
+        try:
+            chase_scorecard(session, user)
+        except DecisionError:
+            skipped.append(session.interviewer.name)
+        else:
+            reminded.append(session.interviewer.name)
+    return reminded, skipped
+
+
+POSTPONE_BY = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+
+def postpone_debrief(loop: Loop, user: User, by: str) -> None:
+    """Move the debrief an hour or a day later in one step, for scorecards still out; it is
+    pinned there and everyone invited gets the update."""
+    debrief = loop.debrief
+    if debrief is None or debrief.decision is not None:
+        raise DecisionError("postpone", "Only a debrief not yet decided can be moved.")
+    if by not in POSTPONE_BY:
+        raise DecisionError("postpone", "Choose an hour later or a day later.")
+    move_debrief(loop, debrief.starts_at + POSTPONE_BY[by], user)

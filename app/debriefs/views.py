@@ -7,8 +7,16 @@ from ..auth.permissions import can, require
 from ..extensions import db
 from ..loops.planning import competency_names
 from ..storage.types import utcnow
+from ..web.timefmt import local_time
 from .composite import composite_facts
-from .decisions import DecisionError, chase_scorecard, record_decision, reopen_decision
+from .decisions import (
+    DecisionError,
+    chase_all_missing,
+    chase_scorecard,
+    postpone_debrief,
+    record_decision,
+    reopen_decision,
+)
 from .summary import load_loop, summarise
 from .verdicts import ORDER, label, open_discussion, record_verdict, verdict_rows
 
@@ -160,4 +168,38 @@ def chase(loop_id: int, session_id: int):
     else:
         db.session.commit()
         flash(f"Reminder on its way to {session.interviewer.name}.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#missing")
+
+
+@bp.post("/loops/<int:loop_id>/chase-all")
+@login_required
+def chase_all(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.decide", loop)
+    reminded, skipped = chase_all_missing(loop, current_user)
+    db.session.commit()
+    if reminded:
+        flash(f"Reminders on their way to {', '.join(reminded)}.", "info")
+    if skipped:
+        flash(f"Reminded less than 15 minutes ago, so not again: {', '.join(skipped)}.", "info")
+    return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#missing")
+
+
+@bp.post("/loops/<int:loop_id>/debrief/postpone")
+@login_required
+def postpone(loop_id: int):
+    loop = _loop_or_404(loop_id)
+    require("debrief.decide", loop)
+    try:
+        postpone_debrief(loop, current_user, request.form.get("by", ""))
+    except DecisionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            f"The debrief now starts {local_time(loop.debrief.starts_at)}; everyone invited "
+            "gets the update.",
+            "info",
+        )
     return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#missing")

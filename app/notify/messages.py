@@ -26,6 +26,7 @@ SUBJECTS = {
     "scorecard_due": "Your scorecard for {candidate} is due",
     "scorecard_nag": "Debrief for {candidate} at {when}: your scorecard is still a draft",
     "ready_for_debrief": "All scorecards for {candidate} are in{again}",
+    "scorecards_missing": "Debrief for {candidate} at {when}: scorecards still missing",
     "debrief_soon": "Debrief for {candidate} starts at {when}",
     "decision_made": "Decision made for {candidate}",
     "scorecard_chase": "Your scorecard for {candidate} is awaited",

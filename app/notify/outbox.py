@@ -28,7 +28,13 @@ MERGE_WINDOW = timedelta(minutes=15)
 DEBRIEF_SOON = timedelta(minutes=10)
 
 # Reminders derived from a loop's state (reconciled); invitations and one-off mails are not.
-DERIVED_KINDS = ("scorecard_due", "scorecard_nag", "ready_for_debrief", "debrief_soon")
+DERIVED_KINDS = (
+    "scorecard_due",
+    "scorecard_nag",
+    "ready_for_debrief",
+    "debrief_soon",
+    "scorecards_missing",
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,22 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
             wanted.append(
                 Wanted("scorecard_nag", f"nag.{base}", session.interviewer, nag_at, session.id)
             )
+    missing = [
+        s.interviewer.name for s in loop.sessions if s.scorecard and not s.scorecard.is_submitted
+    ]
+    if missing and not debrief_begun:
+        # The decider hears which scorecards are still out while there is time to chase them
+        # or move the debrief; the payload follows each submission until the mail goes.
+        manager = loop.opening.hiring_manager
+        wanted.append(
+            Wanted(
+                "scorecards_missing",
+                f"missing.d{debrief.id}.u{manager.id}",
+                manager,
+                debrief.starts_at - NAG_BEFORE_DEBRIEF,
+                payload={"missing": list(dict.fromkeys(missing))},
+            )
+        )
     if not debrief_begun:
         for person in debrief_attendees(loop):
             wanted.append(

@@ -181,6 +181,8 @@ ROUTES = {
     ("debriefs.chase", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "hiring_manager", ok=302))],
     # The hiring manager opens the discussion early; a verdict after it is a panelist's whose
     # own scorecard is in (refused with its reason here: the demo debrief has not begun).
+    ("debriefs.chase_all", "POST"): [case(LOOP, only("admin", "hiring_manager", ok=302))],
+    ("debriefs.postpone", "POST"): [case(LOOP, only("admin", "hiring_manager", ok=302))],
     ("debriefs.start_discussion", "POST"): [case(LOOP, only("admin", "hiring_manager", ok=302))],
     ("debriefs.give_verdict", "POST"): [case(LOOP, only("panel_done", ok=400))],
     # Openings and candidates. The demo opening is Maya's; Lena (on the demo loop) is seen by

@@ -599,6 +599,19 @@ ENDPOINTS: list[Endpoint] = [
         ),
     ),
     Endpoint(
+        ("debriefs.chase_all", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        may_change=lambda body: ("reminders+", "audit_events+"),
+    ),
+    Endpoint(
+        ("debriefs.postpone", "POST"),
+        allowed=("admin", "hiring_manager"),
+        url_args=lambda team: {"loop_id": _loop(team).id},
+        fields=lambda team: {"by": st.sampled_from(["hour", "day", "week", ""])},
+        may_change=lambda body: ("debriefs.*", "reminders*", "audit_events+"),
+    ),
+    Endpoint(
         ("debriefs.start_discussion", "POST"),
         allowed=("admin", "hiring_manager"),
         url_args=lambda team: {"loop_id": _loop(team).id},

@@ -114,14 +114,19 @@ def test_confirming_places_the_debrief_after_the_last_session_and_writes_reminde
     kinds = sorted(r.kind for r in reminders(loop, status="pending"))
     # Invites: two sessions, the debrief to three attendees (two interviewers + the manager);
     # due mails for both; Priya's nag separately (her session ends long before the debrief);
-    # Tomás's nag merges into his due mail (the debrief is 30 minutes after his session).
+    # Tomás's nag merges into his due mail (the debrief is 30 minutes after his session); the
+    # manager hears half an hour before the debrief which scorecards are still out.
     assert kinds == sorted(
         ["session_invite"] * 2
         + ["debrief_invite"] * 3
         + ["scorecard_due"] * 2
         + ["scorecard_nag"]
         + ["debrief_soon"] * 3
+        + ["scorecards_missing"]
     )
+    (missing,) = reminders(loop, kind="scorecards_missing")
+    assert missing.payload == {"missing": ["Priya Raman", "Tomás Ortega"]}
+    assert missing.due_at == debrief.starts_at - timedelta(minutes=30)
     (tomas_due,) = reminders(loop, kind="scorecard_due", session_id=second.id)
     assert tomas_due.payload["with_nag"] is True and tomas_due.due_at == second.ends_at
     (nag,) = reminders(loop, kind="scorecard_nag")
