@@ -46,13 +46,14 @@ class DecisionError(ValueError):
         self.field = field
 
 
-def _reason(value: str, field: str, prompt: str) -> str:
+def _reason(value: str, field: str, too_short: str, limit: int = MAX_REASON) -> str:
+    """A written reason for the record, stripped; refused with `too_short` under the minimum."""
     value = (value or "").strip()
-    problem = text_problem(value, limit=MAX_REASON)
+    problem = text_problem(value, limit=limit)
     if problem:
         raise DecisionError(field, problem)
     if len(value) < MIN_RATIONALE:
-        raise DecisionError(field, f"{prompt} (at least {MIN_RATIONALE} characters).")
+        raise DecisionError(field, too_short)
     return value
 
 
@@ -69,16 +70,13 @@ def record_decision(
     composite (or hires with a must-have unmet) needs a reason too. Flushes; the caller commits."""
     if decision not in {d.value for d in Decision}:
         raise DecisionError("decision", "Choose hire or no hire: a debrief ends in one of them.")
-    rationale = (rationale or "").strip()
-    problem = text_problem(rationale, limit=MAX_RATIONALE)
-    if problem:
-        raise DecisionError("rationale", problem)
-    if len(rationale) < MIN_RATIONALE:
-        raise DecisionError(
-            "rationale",
-            f"Give the reasons in at least {MIN_RATIONALE} characters: they go on the record "
-            "and into the packet.",
-        )
+    rationale = _reason(
+        rationale,
+        "rationale",
+        f"Give the reasons in at least {MIN_RATIONALE} characters: they go on the record "
+        "and into the packet.",
+        limit=MAX_RATIONALE,
+    )
     debrief = loop.debrief
     if debrief is None:
         raise DecisionError("decision", "Confirm the loop first: it has no debrief yet.")
@@ -91,7 +89,7 @@ def record_decision(
             waiver_reason,
             "waiver",
             f"The scorecard of {' and '.join(waived)} is not in: wait for it, remind them, or "
-            "say why the decision cannot wait",
+            f"say why the decision cannot wait (at least {MIN_RATIONALE} characters).",
         )
     composite = summary.composite
     against = composite.override_needed(decision)
@@ -99,7 +97,8 @@ def record_decision(
         override_reason = _reason(
             override_reason,
             "override",
-            f"This decision goes against the evidence: {against}. Say why",
+            f"This decision goes against the evidence: {against}. Say why "
+            f"(at least {MIN_RATIONALE} characters).",
         )
     # Read before changing anything: reading an expired user would flush a half-made decision.
     decider_id = user.id

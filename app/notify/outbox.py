@@ -77,10 +77,12 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
     debrief_begun = debrief.starts_at <= (now or utcnow())
     wanted: list[Wanted] = []
     cards = [s.scorecard for s in loop.sessions if s.scorecard is not None]
+    missing: list[str] = []  # whose scorecards are still drafts
     for session in loop.sessions:
         card = session.scorecard
         if card is None or card.is_submitted:
             continue
+        missing.append(session.interviewer.name)
         base = f"s{session.id}.u{session.interviewer_id}"
         nag_at = debrief.starts_at - NAG_BEFORE_DEBRIEF
         # A nag within a quarter of an hour of the due mail becomes part of it: one mail. So
@@ -101,9 +103,6 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
             wanted.append(
                 Wanted("scorecard_nag", f"nag.{base}", session.interviewer, nag_at, session.id)
             )
-    missing = [
-        s.interviewer.name for s in loop.sessions if s.scorecard and not s.scorecard.is_submitted
-    ]
     if missing and not debrief_begun:
         # The decider hears which scorecards are still out while there is time to chase them
         # or move the debrief; the payload follows each submission until the mail goes.
