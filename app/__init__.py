@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as config_module
 from .admin import init_app as init_admin
 from .auth import init_app as init_auth
+from .calibration import init_app as init_calibration
 from .debriefs import init_app as init_debriefs
 from .demo import init_app as init_demo
 from .erasure import init_app as init_erasure
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_openings(app)
     init_packets(app)
     init_erasure(app)
+    init_calibration(app)
     init_scheduler(app)
     init_main(app)
     errors.init_app(app)

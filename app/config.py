@@ -88,6 +88,11 @@ class Defaults:
     # Candidates without activity for this many months are erased by the scheduler (0: never).
     RETENTION_MONTHS = 24
 
+    # Calibration: an interviewer's figures show once this many scorecards are in; the
+    # scheduler recomputes them from all scorecards this often.
+    CALIBRATION_MIN_SCORECARDS = 5
+    CALIBRATION_REFRESH_MINUTES = 15.0
+
     SMTP_HOST = ""
     SMTP_PORT = 587
     SMTP_USER = ""

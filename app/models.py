@@ -468,6 +468,50 @@ class PanelVerdict(db.Model):
     panelist: Mapped[User] = relationship()
 
 
+class CalibrationTally(db.Model):
+    """One interviewer's submitted scorecards on one opening, reduced to sums.
+
+    Refreshed from the scorecards by the scheduler (see app.calibration.refresh): sums add up
+    across openings, so any scope's figures come from these rows, however many scorecards
+    lie behind them."""
+
+    __tablename__ = "calibration_tallies"
+    __table_args__ = (UniqueConstraint("opening_id", "interviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    interviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    scorecards: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[int] = mapped_column(Integer)  # how many levels they gave
+    level_sum: Mapped[float] = mapped_column(Float)
+    level_square_sum: Mapped[float] = mapped_column(Float)
+    # Each comparison: their level minus the rest of the panel's mean on one loop's competency.
+    comparisons: Mapped[int] = mapped_column(Integer)
+    difference_sum: Mapped[float] = mapped_column(Float)
+    decided: Mapped[int] = mapped_column(Integer)  # scorecards whose loop has a decision
+    matched: Mapped[int] = mapped_column(Integer)  # ... whose recommendation pointed that way
+    on_time: Mapped[int] = mapped_column(Integer)  # submitted within a day of the interview
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    interviewer: Mapped[User] = relationship()
+
+
+class CompetencyAgreement(db.Model):
+    """Krippendorff's alpha (ordinal) for one competency on one opening, with what lies behind
+    it; `alpha` is None when there are too few paired ratings to measure it."""
+
+    __tablename__ = "competency_agreements"
+    __table_args__ = (UniqueConstraint("opening_id", "competency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), index=True)
+    competency_key: Mapped[str] = mapped_column(String(80))
+    alpha: Mapped[float | None] = mapped_column(Float)
+    ratings: Mapped[int] = mapped_column(Integer)  # levels on loops with two raters or more
+    loops: Mapped[int] = mapped_column(Integer)  # loops with two raters or more
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Reminder(db.Model):
     """The outbox: scheduling writes rows, one dispatcher delivers them.
 

@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"interviews"},
     {"debriefs"},
     {"packets"},
+    {"calibration"},
     {"erasure", "admin", "main", "demo"},
     {"scheduler"},
     {"__init__"},  # the factory: it wires every feature in

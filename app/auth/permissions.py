@@ -287,6 +287,23 @@ def visible_openings_filter(user: User | None) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def _view_team_calibration(user: User, target: Any) -> bool:
+    """Calibration across openings: admins see all, hiring managers their own openings'."""
+    return _is(user, Role.ADMIN, Role.HIRING_MANAGER)
+
+
+def calibration_openings_filter(user: User | None) -> ColumnElement[bool]:
+    """The openings whose calibration `user` may read: the SQL twin of
+    "calibration.view_opening" (and the scope of "calibration.view_team")."""
+    if not _may_act(user):
+        return false()
+    if _is(user, Role.ADMIN):
+        return true()
+    if _is(user, Role.HIRING_MANAGER):
+        return Opening.hiring_manager_id == user.id
+    return false()
+
+
 RULES: dict[str, Callable[[User, Any], bool]] = {
     "home.view": _signed_in,
     "library.view": _signed_in,
@@ -311,6 +328,10 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "candidate.view": _view_candidate,
     "candidate.manage": _manage_candidate,
     "candidate.erase": _admin,
+    # Everyone sees their own calibration, with the panel's only as an anonymous spread.
+    "calibration.view_own": _signed_in,
+    "calibration.view_team": _view_team_calibration,
+    "calibration.view_opening": _decide,
 }
 
 

@@ -1,4 +1,5 @@
-"""A demo hiring team, so `make run` opens on something real."""
+"""A demo hiring team, so `make run` opens on something real: today's loop, and a past month
+of decided ones behind it for calibration (see history.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from ..auth.accounts import create_user
+from ..calibration.refresh import refresh_calibration
 from ..extensions import db
 from ..library.store import load_library
 from ..loops.planning import add_session, schedule_debrief, send_invitations, start_loop
 from ..models import Candidate, LoopStatus, Opening, RubricVersion, ScriptVersion, User
 from ..web.timefmt import zone
+from .history import HISTORY_USERS, latest_version, seed_history
 
 DEMO_PASSWORD = "loopkit-demo"  # noqa: S105  (printed by `make run`; demo data only)
 
@@ -43,12 +46,6 @@ class DemoTeam:
     opening: Opening
 
 
-def _latest(model, key: str):
-    return db.session.execute(
-        select(model).where(model.key == key).order_by(model.version.desc()).limit(1)
-    ).scalar_one()
-
-
 def seed_demo(now: datetime | None = None) -> DemoTeam:
     """Create the demo team. Expects the rubric library loaded. Flushes; the caller commits."""
     now = now or datetime.now(UTC)
@@ -56,10 +53,10 @@ def seed_demo(now: datetime | None = None) -> DemoTeam:
         email.split("@")[0]: create_user(email, name, role, DEMO_PASSWORD, tz)
         for email, name, role, tz in DEMO_USERS
     }
-    backend = _latest(RubricVersion, "backend-engineer")
-    design = _latest(RubricVersion, "system-design")
-    staged = _latest(ScriptVersion, "staged-45")
-    design_script = _latest(ScriptVersion, "system-design")
+    backend = latest_version(RubricVersion, "backend-engineer")
+    design = latest_version(RubricVersion, "system-design")
+    staged = latest_version(ScriptVersion, "staged-45")
+    design_script = latest_version(ScriptVersion, "system-design")
 
     opening = Opening(
         title="Senior Backend Engineer",
@@ -149,15 +146,24 @@ def seed_command() -> None:
             return
         click.echo("Demo team already here.")
     else:
-        team = seed_demo()
+        now = datetime.now(UTC)
+        team = seed_demo(now)
         # Invitations and reminders as a real confirmation writes them, so a new team sees
         # mail arrive in the Maildir within the first minutes of `make run`.
         send_invitations(team.opening.candidates[0].loops[0])
+        history = seed_history(team.users, team.opening, now)
         db.session.commit()
+        refresh_calibration()
         click.echo("Demo team created; its invitations are on their way to the outbox.")
+        click.echo(
+            f"A past month: {history.loops} decided loops, {history.scorecards} scorecards "
+            "(see Calibration)."
+        )
     click.echo(f"Sign in with any of these (password: {DEMO_PASSWORD}):")
     for email, name, role, _ in DEMO_USERS:
         click.echo(f"  {email:<26} {role:<15} {name}")
+    for email, name, _, _ in HISTORY_USERS:
+        click.echo(f"  {email:<26} {'interviewer':<15} {name}")
 
 
 def init_app(app: Flask) -> None:

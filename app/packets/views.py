@@ -43,13 +43,14 @@ def _refs(loop: Loop) -> tuple[_Ref, _Ref]:
     return _Ref("users", current_user.id), _Ref(Loop.__tablename__, loop.id)
 
 
-def _slug(text: str) -> str:
+def filename_slug(text: str, fallback: str = "candidate") -> str:
+    """`text` as ASCII words joined by hyphens, for a download's file name."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower() or "candidate"
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower() or fallback
 
 
 def _filename(loop: Loop) -> str:
-    return f"debrief-packet-{_slug(loop.candidate.name)}-loop-{loop.id}.pdf"
+    return f"debrief-packet-{filename_slug(loop.candidate.name)}-loop-{loop.id}.pdf"
 
 
 def _preparing(loops: list[Loop], *, zip_of: Opening | None = None) -> Response:
@@ -228,7 +229,7 @@ def opening_zip(opening_id: int):
         bundle.writestr("README.txt", _readme(opening, packets))
     audits = [(_refs(loop), variant, key) for loop, variant, key, _ in ready]
     missing_ids = [loop.id for loop in packets.preparing]
-    title = _slug(opening.title)
+    title = filename_slug(opening.title)
     db.session.rollback()
     will_write()
     for (user, target), variant, key in audits:

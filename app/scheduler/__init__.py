@@ -1,5 +1,6 @@
-"""The scheduler process (`flask scheduler run`): reminders, packet renders and the retention
-rule, each on an interval. It sits on top: it calls into notify, packets and erasure."""
+"""The scheduler process (`flask scheduler run`): reminders, packet renders, calibration and
+the retention rule, each on an interval. It sits on top: it calls into notify, packets,
+calibration and erasure."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Never started by create_app(): every gunicorn worker and the reloader's parent would each run
 one and send every reminder several times. One blocking APScheduler with one idempotent
 interval job that polls the outbox; the outbox rows, not APScheduler's job store, are the
-source of truth, so a restart loses nothing. Beside it: the packet renderer, and once a day
+source of truth, so a restart loses nothing. Beside it: the packet renderer, the calibration
+refresh (on the renderer's thread, never delaying reminders), and once a day
 the retention rule (erase candidates inactive for LOOPKIT_RETENTION_MONTHS; 0 turns it off).
 """
 
@@ -19,6 +20,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from ..calibration.refresh import refresh_calibration
 from ..erasure.candidates import erase_inactive
 from ..notify.dispatcher import dispatch_due
 from ..packets.renderer import lower_thread_priority, render_requested
@@ -101,6 +103,28 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
                     months,
                     report.database,
                 )
+
+    def calibration_job() -> None:
+        with app.app_context():
+            try:
+                report = refresh_calibration()
+            except Exception:  # noqa: BLE001  (log and try again next interval)
+                log.exception("calibration refresh failed")
+                return
+            log.info("calibration: %s scorecards in %.2f s", report.scorecards, report.seconds)
+
+    # On the packets' single thread: a long refresh must never hold up reminders.
+    scheduler.add_job(
+        calibration_job,
+        "interval",
+        executor="packets",
+        minutes=float(app.config["CALIBRATION_REFRESH_MINUTES"]),
+        id="refresh-calibration",
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
 
     if int(app.config["RETENTION_MONTHS"]) > 0:
         # Daily, and once at start: a scheduler restarted every night still runs it.

@@ -201,6 +201,12 @@ ROUTES = {
     ("openings.decision_rules", "POST"): [
         case(DEMO_OPENING, only("admin", "hiring_manager", ok=400))
     ],
+    # Calibration: the team's and an opening's for admins and the opening's hiring manager;
+    # everyone's own figures for everyone signed in.
+    ("calibration.team", "GET"): [case(lambda team: {}, only("admin", "hiring_manager"))],
+    ("calibration.opening", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager"))],
+    ("calibration.opening_report", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager"))],
+    ("calibration.mine", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
     ("openings.candidates", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
     ("openings.new_candidate", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
     ("openings.new_candidate", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],
