@@ -47,7 +47,7 @@ class RefreshReport:
     seconds: float
 
 
-def _submitted_scorecards():
+def submitted_scorecards():
     """Every submitted scorecard that is still its session's, with what calibration reads."""
     return db.session.execute(
         select(
@@ -108,7 +108,7 @@ def ordinal_alpha(units: list[Counter[int]]) -> float | None:
 
 
 def compute(rows, now: datetime) -> tuple[list[dict], list[dict]]:
-    """The tallies and agreements for `rows` (as `_submitted_scorecards` returns them)."""
+    """The tallies and agreements for `rows` (as `submitted_scorecards` returns them)."""
     tallies: dict[tuple[int, int], dict] = {}
     # (opening, competency) -> loop -> the levels its raters gave
     units: dict[tuple[int, str], dict[int, Counter[int]]] = defaultdict(dict)
@@ -163,7 +163,7 @@ def refresh_calibration(now: datetime | None = None) -> RefreshReport:
     commit."""
     started = time.perf_counter()
     now = now or utcnow()
-    rows = _submitted_scorecards()
+    rows = submitted_scorecards()
     tallies, agreements = compute(rows, now)
     db.session.execute(delete(CalibrationTally))
     db.session.execute(delete(CompetencyAgreement))
