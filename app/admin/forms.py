@@ -77,11 +77,11 @@ class NewUserForm(Form):
 
 
 SENIORITY_CHOICES = [
-    ("1", "1: new to interviewing"),
-    ("2", "2"),
-    ("3", "3: experienced"),
-    ("4", "4"),
-    ("5", "5: most senior"),
+    SelectChoice("1", "1: new to interviewing"),
+    SelectChoice("2", "2"),
+    SelectChoice("3", "3: experienced"),
+    SelectChoice("4", "4"),
+    SelectChoice("5", "5: most senior"),
 ]
 
 

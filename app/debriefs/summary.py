@@ -17,6 +17,13 @@ FOUR_LEVELS = 4  # the scale of every rubric in the library; a loop without rati
 POSITIVE = {Recommendation.YES.value, Recommendation.STRONG_YES.value}
 NEGATIVE = {Recommendation.NO.value, Recommendation.STRONG_NO.value}
 DISAGREEMENT_SPREAD = 2  # levels this far apart on one competency are a disagreement
+# The recommendation bars' colours: a diverging red-blue pair, apart for red-green blindness.
+RECOMMENDATION_FILLS = {
+    Recommendation.STRONG_NO.value: "#b2182b",
+    Recommendation.NO.value: "#ef8a62",
+    Recommendation.YES.value: "#67a9cf",
+    Recommendation.STRONG_YES.value: "#2166ac",
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,27 @@ class DebriefSummary:
     missing_scorecards: list[InterviewSession]
     composite: Composite
     scale: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def recommendation_bars(self) -> list[dict[str, Any]]:
+        """The tally as rows for the bar chart macro (templates/_macros/charts.html)."""
+        return [
+            {
+                "key": r.value,
+                "label": r.label,
+                "value": self.recommendations.get(r.value, 0),
+                "text": str(self.recommendations.get(r.value, 0)),
+                "fill": RECOMMENDATION_FILLS[r.value],
+            }
+            for r in Recommendation
+        ]
+
+    @property
+    def recommendation_words(self) -> str:
+        """The tally in words: "0 strong no, 1 no, 0 yes, 1 strong yes"."""
+        return ", ".join(
+            f"{self.recommendations.get(r.value, 0)} {r.label.lower()}" for r in Recommendation
+        )
 
     @property
     def disagreements(self) -> list[CompetencyRow]:

@@ -34,10 +34,11 @@ PANEL = "panel"  # without them: the panel
 VARIANTS = (FULL, PANEL)
 
 # Raise when packet_data changes shape in a way the templates' text does not show.
-FORMAT = 3
+FORMAT = 4
 TEMPLATE_FILES = (
     "templates/pdf/packet.html",
     "templates/_macros/composite.html",
+    "templates/_macros/charts.html",
     "app/static/css/packet.css",
 )
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -186,14 +187,7 @@ def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, An
         "scale": [[level, label] for level, label in sorted(summary.scale.items())],
         "composite": composite_facts(summary.composite, summary.scale),
         "heat_map": _heat_map(summary),
-        "recommendations": [
-            {
-                "key": r.value,
-                "label": r.label,
-                "count": summary.recommendations.get(r.value, 0),
-            }
-            for r in Recommendation
-        ],
+        "recommendations": summary.recommendation_bars,
         "split_recommendation": summary.split_recommendation,
         "verdicts": [
             {
