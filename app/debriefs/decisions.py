@@ -39,11 +39,13 @@ MAX_REASON = 2_000
 
 
 class DecisionError(ValueError):
-    """The decision cannot be recorded as asked; `field` says which input to fix."""
+    """The decision cannot be recorded as asked; `errors` says which inputs to fix and how
+    (`field` is the first of them)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, more: dict[str, str] | None = None):
         super().__init__(message)
         self.field = field
+        self.errors = {field: message, **(more or {})}
 
 
 def _reason(value: str, field: str, too_short: str, limit: int = MAX_REASON) -> str:
@@ -70,22 +72,32 @@ def record_decision(
     composite (or hires with a must-have unmet) needs a reason too. Flushes; the caller commits."""
     if decision not in {d.value for d in Decision}:
         raise DecisionError("decision", "Choose hire or no hire: a debrief ends in one of them.")
-    rationale = _reason(
+    debrief = loop.debrief
+    if debrief is None:
+        raise DecisionError("decision", "Confirm the loop first: it has no debrief yet.")
+    if debrief.decision is not None:
+        raise DecisionError("decision", "Already decided. An admin can reopen it with a reason.")
+    # Every missing reason is named at once: one round trip, not one per field.
+    problems: dict[str, str] = {}
+
+    def reason(value: str, field: str, too_short: str, limit: int = MAX_REASON) -> str:
+        try:
+            return _reason(value, field, too_short, limit)
+        except DecisionError as error:
+            problems[field] = str(error)
+            return ""
+
+    rationale = reason(
         rationale,
         "rationale",
         f"Give the reasons in at least {MIN_RATIONALE} characters: they go on the record "
         "and into the packet.",
         limit=MAX_RATIONALE,
     )
-    debrief = loop.debrief
-    if debrief is None:
-        raise DecisionError("decision", "Confirm the loop first: it has no debrief yet.")
-    if debrief.decision is not None:
-        raise DecisionError("decision", "Already decided. An admin can reopen it with a reason.")
     summary = summarise(loop, competency_names(), include_private=False)
     waived = [s.interviewer.name for s in summary.missing_scorecards]
     if waived:
-        waiver_reason = _reason(
+        waiver_reason = reason(
             waiver_reason,
             "waiver",
             f"The scorecard of {' and '.join(waived)} is not in: wait for it, remind them, or "
@@ -94,12 +106,15 @@ def record_decision(
     composite = summary.composite
     against = composite.override_needed(decision)
     if against:
-        override_reason = _reason(
+        override_reason = reason(
             override_reason,
             "override",
             f"This decision goes against the evidence: {against}. Say why "
             f"(at least {MIN_RATIONALE} characters).",
         )
+    if problems:
+        first, *rest = problems
+        raise DecisionError(first, problems[first], {field: problems[field] for field in rest})
     # Read before changing anything: reading an expired user would flush a half-made decision.
     decider_id = user.id
     debrief.decision = decision

@@ -95,7 +95,7 @@ def decide(loop_id: int):
         )
     except DecisionError as error:
         db.session.rollback()
-        return _page(_loop_or_404(loop_id), 400, {error.field: str(error)}, typed)
+        return _page(_loop_or_404(loop_id), 400, error.errors, typed)
     db.session.commit()
     flash("Decision recorded; the panel is told by mail.", "info")
     return redirect(url_for("debriefs.debrief", loop_id=loop.id))
