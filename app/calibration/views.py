@@ -66,7 +66,6 @@ def opening_report(opening_id: int):
     db.session.rollback()  # end the read before the render
     response = Response(render_report(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
