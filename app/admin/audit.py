@@ -40,6 +40,7 @@ SUMMARY_LENGTH = 160
 ACTIONS: dict[str, str] = {
     "packet.downloaded": "downloaded the debrief packet",
     "packet.retried": "asked for a given-up debrief packet to be prepared again",
+    "calibration.report_downloaded": "downloaded an opening's calibration report",
     "scorecard.submitted": "submitted a scorecard",
     "scorecard.amended": "amended a submitted scorecard",
     "scorecard.discarded": "discarded a scorecard",
@@ -82,7 +83,10 @@ class Kind:
 
 # The filter on the audit trail page: what an admin looks for, in their words.
 KINDS: dict[str, Kind] = {
-    "packets": Kind("Packet viewed or exported", ("packet.downloaded", "packet.retried")),
+    "packets": Kind(
+        "Packet or report viewed or exported",
+        ("packet.downloaded", "packet.retried", "calibration.report_downloaded"),
+    ),
     "scorecards": Kind(
         "Scorecard submitted, amended or discarded",
         ("scorecard.submitted", "scorecard.amended", "scorecard.discarded"),

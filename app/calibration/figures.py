@@ -94,10 +94,15 @@ class OwnCalibration:
     def shows_panel(self) -> bool:
         return len(self.others) >= MIN_OTHERS_SHOWN
 
+    def panel_values(self, field: str) -> list[float]:
+        """The others' values of `field`, only when enough of them have one: a median or a
+        dot from fewer would be someone's own figure."""
+        values = sorted(v for f in self.others if (v := getattr(f, field)) is not None)
+        return values if len(values) >= MIN_OTHERS_SHOWN else []
+
     def panel_median(self, field: str) -> float | None:
-        """The other interviewers' median of `field`, shown only beside enough of them."""
-        values = [v for f in self.others if (v := getattr(f, field)) is not None]
-        return median(values) if values and self.shows_panel else None
+        values = self.panel_values(field)
+        return median(values) if values else None
 
 
 def minimum_scorecards() -> int:
@@ -239,8 +244,7 @@ def leniency_rows(figures: list[InterviewerFigures]) -> list[dict]:
 def own_leniency_rows(own: OwnCalibration) -> list[dict]:
     """The panel as anonymous dots on one row, and the reader's own dot on the next."""
     rows = []
-    if own.shows_panel:
-        points = sorted(f.leniency for f in own.others if f.leniency is not None)
+    if points := own.panel_values("leniency"):
         rows.append(
             {"label": "Other interviewers", "points": points, "highlight": False, "text": ""}
         )

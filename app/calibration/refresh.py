@@ -16,7 +16,7 @@ from statistics import fmean
 
 import krippendorff
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from ..debriefs.summary import FOUR_LEVELS
 from ..extensions import db
@@ -30,6 +30,7 @@ from ..models import (
     Scorecard,
     ScorecardStatus,
 )
+from ..storage.database import reset_write_intent, set_write_intent
 from ..storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,13 @@ def submitted_scorecards():
 
 
 def _levels(ratings: dict | None) -> dict[str, int]:
+    """The levels given, leaving out "not assessed" ones (a level left behind when the box
+    was ticked is not a rating)."""
     out = {}
     for key, rating in (ratings or {}).items():
-        level = rating.get("level") if isinstance(rating, dict) else None
+        if not isinstance(rating, dict) or rating.get("not_assessed"):
+            continue
+        level = rating.get("level")
         if isinstance(level, int) and not isinstance(level, bool):
             out[key] = level
     return out
@@ -93,10 +98,10 @@ def _new_tally(opening_id: int, interviewer_id: int, now: datetime) -> dict:
     }
 
 
-def ordinal_alpha(units: list[Counter[int]]) -> float | None:
-    """Krippendorff's alpha for ordinal levels, from each loop's count of each level given;
-    None when it cannot be measured (too few paired loops, or every level the same)."""
-    paired = [unit for unit in units if sum(unit.values()) >= 2]
+def ordinal_alpha(paired: list[Counter[int]]) -> float | None:
+    """Krippendorff's alpha for ordinal levels, from each loop's count of each level given (loops
+    with two raters or more); None when it cannot be measured (too few loops, or every level
+    the same)."""
     seen = set().union(*paired) if paired else set()
     if len(paired) < MIN_PAIRED_LOOPS or len(seen) < 2:
         return None
@@ -110,8 +115,8 @@ def ordinal_alpha(units: list[Counter[int]]) -> float | None:
 def compute(rows, now: datetime) -> tuple[list[dict], list[dict]]:
     """The tallies and agreements for `rows` (as `submitted_scorecards` returns them)."""
     tallies: dict[tuple[int, int], dict] = {}
-    # (opening, competency) -> loop -> the levels its raters gave
-    units: dict[tuple[int, str], dict[int, Counter[int]]] = defaultdict(dict)
+    # (opening, competency) -> loop -> each rater's levels (one interviewer is one rater)
+    units: dict[tuple[int, str], dict[int, dict[int, list[int]]]] = defaultdict(dict)
     # loop -> competency -> [(interviewer, level)]
     panels: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     opening_of: dict[int, int] = {}
@@ -125,7 +130,8 @@ def compute(rows, now: datetime) -> tuple[list[dict], list[dict]]:
             tally["level_sum"] += level
             tally["level_square_sum"] += level * level
             panels[row.loop_id][competency].append((row.interviewer_id, level))
-            units[(row.opening_id, competency)].setdefault(row.loop_id, Counter())[level] += 1
+            raters = units[(row.opening_id, competency)].setdefault(row.loop_id, {})
+            raters.setdefault(row.interviewer_id, []).append(level)
         opening_of[row.loop_id] = row.opening_id
         if row.decision and row.recommendation:
             tally["decided"] += 1
@@ -144,7 +150,11 @@ def compute(rows, now: datetime) -> tuple[list[dict], list[dict]]:
                 tally["difference_sum"] += level - fmean(others)
     agreements = []
     for (opening_id, competency), by_loop in units.items():
-        paired = [unit for unit in by_loop.values() if sum(unit.values()) >= 2]
+        paired = [
+            Counter(round(fmean(levels)) for levels in raters.values())
+            for raters in by_loop.values()
+            if len(raters) >= 2
+        ]
         agreements.append(
             {
                 "opening_id": opening_id,
@@ -163,8 +173,19 @@ def refresh_calibration(now: datetime | None = None) -> RefreshReport:
     commit."""
     started = time.perf_counter()
     now = now or utcnow()
-    rows = submitted_scorecards()
+    # Read, then compute, outside any write lock: on SQLite a writing transaction would hold
+    # every autosave off for as long as the sums take.
+    token = set_write_intent(False)
+    try:
+        rows = submitted_scorecards()
+        db.session.rollback()
+    finally:
+        reset_write_intent(token)
     tallies, agreements = compute(rows, now)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two refreshes at once (the scheduler's and a `flask calibration refresh`) would each
+        # delete what they see and insert: the second would break the unique constraint.
+        db.session.execute(text("LOCK TABLE calibration_tallies IN SHARE ROW EXCLUSIVE MODE"))
     db.session.execute(delete(CalibrationTally))
     db.session.execute(delete(CompetencyAgreement))
     if tallies:

@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 
 from ..auth.permissions import can, require
 from ..extensions import db
+from ..models import record_audit
 from ..openings.catalogue import get_opening
 from ..packets.views import filename_slug
+from ..storage.database import will_write
 from .figures import (
     MIN_OTHERS_SHOWN,
     leniency_domain,
@@ -64,7 +66,12 @@ def opening_report(opening_id: int):
     filename = f"calibration-{filename_slug(found.title, 'opening')}.pdf"
     html = report_html(found, opening_calibration(found))
     db.session.rollback()  # end the read before the render
-    response = Response(render_report(html), mimetype="application/pdf")
+    pdf = render_report(html)
+    # Who took a copy of the panel's figures away, as for a debrief packet.
+    will_write()
+    record_audit(current_user, "calibration.report_downloaded", found)
+    db.session.commit()
+    response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

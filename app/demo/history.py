@@ -154,6 +154,7 @@ def seed_history(
             (design_script, design, DESIGN_FOCUS),
         ]
         all_levels = []
+        last_in = starts
         for (script, rubric, focus), interviewer in zip(plan, interviewers, strict=True):
             session = add_session(loop, interviewer, script, rubric, starts, focus)
             starts = session.ends_at + timedelta(minutes=15)
@@ -168,7 +169,9 @@ def seed_history(
             card.recommendation = _recommendation(list(levels.values()))
             card.summary = "Seeded for the demo's calibration history."
             card.status = ScorecardStatus.SUBMITTED
-            card.submitted_at = session.ends_at + timedelta(hours=rng.expovariate(1 / hours))
+            late = session.ends_at + timedelta(hours=rng.expovariate(1 / hours))
+            card.submitted_at = min(late, now - timedelta(hours=1))
+            last_in = max(last_in, card.submitted_at)
             scorecards += 1
         db.session.refresh(loop)
         loop.status = LoopStatus.DECIDED
@@ -188,8 +191,9 @@ def seed_history(
                 "One interview's evidence outweighed the averages; see the discussion notes."
             )
         debrief.decided_by = manager
-        debrief.decided_at = debrief.ends_at
+        # The decision waits for the last scorecard, as the debrief page makes it.
+        debrief.decided_at = min(max(debrief.ends_at, last_in + timedelta(minutes=30)), now)
         candidate.status = (CandidateStatus.HIRED if hire else CandidateStatus.NOT_HIRED).value
-        candidate.last_activity_at = debrief.ends_at
+        candidate.last_activity_at = debrief.decided_at
     db.session.flush()
     return History(loops=candidates, scorecards=scorecards)

@@ -142,7 +142,7 @@ def test_the_filters_name_actions_the_app_really_records() -> None:
 def test_the_filter_form_is_labelled(demo, sign_in_as) -> None:
     page = sign_in_as("admin@example.com").get("/admin/audit").get_data(as_text=True)
     assert '<label for="kind">' in page and '<label for="actor">' in page
-    assert "Packet viewed or exported" in page and "Role changed" in page
+    assert "Packet or report viewed or exported" in page and "Role changed" in page
     csrf_from(page)  # the sign-out form: the page is a normal signed-in page
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections import namedtuple
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import krippendorff
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.accounts import create_user
+from app.calibration.figures import OwnCalibration, own_calibration, own_leniency_rows
 from app.calibration.refresh import compute, refresh_calibration
 from app.demo.history import seed_history
 from app.extensions import db
@@ -183,3 +185,34 @@ def test_the_pages_send_the_same_statements_however_many_scorecards(
                 assert client.get(url).status_code == 200
             counts.append((url, counter.count))
     assert counts[:3] == counts[3:], counts
+
+
+def test_no_median_or_dot_stands_for_one_other_interviewer(app, demo, history) -> None:
+    """Three others with enough scorecards, but only one of them compared with a panel: that
+    one's leniency would be the median and the only dot, so neither is shown."""
+    figures = own_calibration(demo.users["tomas"])
+    assert figures.shows_panel and figures.panel_median("leniency") is not None
+    others = figures.others
+    lonely = OwnCalibration(
+        figures.mine,
+        [others[0], *(replace(f, leniency=None) for f in others[1:3])],
+        figures.computed_at,
+        figures.minimum,
+    )
+    assert lonely.shows_panel
+    assert lonely.panel_median("leniency") is None and lonely.panel_values("leniency") == []
+    assert lonely.panel_median("spread") is not None, "spread is there for all three"
+    assert [row["label"] for row in own_leniency_rows(lonely)] == ["You"]
+
+
+def test_two_sessions_by_one_interviewer_in_a_loop_are_one_rater() -> None:
+    rows = [
+        _row("A", 1, {"api": 4}),
+        _row("A", 1, {"api": 2}),
+        _row("A", 2, {"api": 3}),
+        _row("B", 2, {"api": 3}),
+        _row("A", 3, {"api": 1}),
+        _row("B", 3, {"api": 2}),
+    ]
+    _, (api,) = compute(rows, NOW)
+    assert (api["loops"], api["ratings"]) == (2, 4), "loop 1 has one rater, not two"

@@ -8,9 +8,11 @@ import re
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app.calibration.refresh import refresh_calibration
 from app.extensions import db
+from app.models import AuditEvent
 
 from ..conftest import sign_in
 from ..packets.conftest import canary, pdf_text  # noqa: F401  (fixture)
@@ -47,4 +49,9 @@ def test_the_report_prints_the_dot_plot_the_figures_and_the_agreement(
     assert re.search(r"Kwame Mensah \d+ -0\.\d\d", text)
     assert re.search(r"Reliability and failure modes \d\.\d\d (reliable|tentative|low) 24 12", text)
     assert canary.requests == [], "the render fetched a URL a user wrote"
+    db.session.commit()
+    taken = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "calibration.report_downloaded")
+    ).scalar_one()
+    assert (taken.actor_id, taken.object_id) == (demo.users["manager"].id, demo.opening.id)
     assert PdfReader(io.BytesIO(pdf)).metadata.title.startswith("Calibration report")
