@@ -4,12 +4,15 @@ again by itself, and the hiring manager or an admin can have it prepared again."
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
+from app.loops.planning import add_session, start_loop
 from app.models import AuditEvent, PacketRequest
 from app.packets import outbox
 from app.packets.renderer import RenderWorker, render_requested
@@ -119,3 +122,46 @@ def test_admins_see_given_up_packets_and_prepare_them_again(
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert _request_rows(given_up) == []
     assert "could not be prepared" not in admin.get("/").get_data(as_text=True)
+
+
+def test_the_opening_zip_readme_says_which_failed_and_which_are_not_yours(
+    app, demo, priya_card, given_up
+) -> None:
+    """Beside a ready packet: Lena's, given up, with its reason and what to do; and a loop on
+    which the hiring manager still owes her own scorecard, left out without a name."""
+    kit = priya_card.session
+    arjun = next(c for c in demo.opening.candidates if c.name == "Arjun Mehta")
+    ready = start_loop(arjun, demo.users["coordinator"])
+    card = add_session(
+        ready, demo.users["kwame"], kit.script, kit.rubric, kit.starts_at, kit.focus_competencies
+    ).scorecard
+    judging = start_loop(arjun, demo.users["coordinator"])
+    add_session(
+        judging,
+        demo.users["manager"],
+        kit.script,
+        kit.rubric,
+        kit.starts_at,
+        kit.focus_competencies,
+    )
+    db.session.commit()
+    ready_id, judging_id = ready.id, judging.id
+    submit(card)
+    run_renderer(app)
+
+    response = client_for(app, "manager@example.com").get(
+        f"/openings/{demo.opening.id}/packets.zip"
+    )
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as bundle:
+        readme = bundle.read("README.txt").decode()
+        assert [n for n in bundle.namelist() if n.endswith(".pdf")] == [
+            f"debrief-packet-arjun-mehta-loop-{ready_id}.pdf"
+        ]
+    lines = readme.splitlines()
+    assert f"included: Arjun Mehta (loop {ready_id})" in lines
+    failed = next(line for line in lines if line.startswith("left out, could not be prepared"))
+    assert failed.startswith(f"left out, could not be prepared: Lena Fischer (loop {given_up}): ")
+    assert "longer than" in failed and failed.endswith("to see what can be done.")
+    assert f"left out: loop {judging_id}: you may not read this loop's debrief" in lines
+    assert "Priya-summary-canary." not in readme
