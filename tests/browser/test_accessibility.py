@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, url_for
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from app.demo import DEMO_PASSWORD, DemoTeam
 from app.extensions import db
@@ -285,3 +286,36 @@ def test_axe_reports_a_field_without_a_label_and_faint_text(live_server: str, br
     finally:
         context.close()
     assert {"label", "color-contrast"} <= found, found
+
+
+def test_the_open_sign_in_and_conflict_dialogs_pass_axe(
+    live_server: str, browser, demo: DemoTeam, priya_card
+) -> None:
+    """The two dialogs an interviewer meets mid-call, checked while open: axe skips what is
+    hidden, so the page-by-page run above never sees them."""
+    db.session.commit()
+    context, first = signed_in_page(browser, live_server, "interviewer", bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    try:
+        url = f"{live_server}/interviews/{priya_card.session_id}"
+        first.goto(url)
+        second = context.new_page()
+        second.goto(url)
+        first.locator("#notes-logistics").fill("First tab: notice is one month.")
+        first.locator("#summary").focus()
+        expect(first.locator("#save-status")).to_contain_text("Saved")
+        second.locator("#notes-logistics").fill("Second tab: notice is two months.")
+        second.locator("#summary").focus()
+        expect(second.locator(".live-conflict")).to_be_visible()
+        found = format_violations("the conflict dialog", run_axe(second))
+        second.close()
+
+        first.wait_for_load_state("networkidle")
+        context.clear_cookies()  # the session ends while she types
+        first.locator("#notes-experience").fill("Typed after the session expired.")
+        first.locator("#notes-pitch").focus()
+        expect(first.get_by_role("dialog")).to_be_visible()
+        found += format_violations("the sign-in dialog", run_axe(first))
+    finally:
+        context.close()
+    assert not found, found
