@@ -117,14 +117,23 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
             )
         )
     if not debrief_begun:
+        # Someone still interviewing at "starts soon" (a debrief pinned close to the last
+        # interview) hears it as their interview ends, or not at all if the debrief has
+        # begun by then: their due mail says so.
+        busy_until: dict[int, datetime] = {}
+        for session in loop.sessions:
+            if session.starts_at < debrief.starts_at:
+                held = busy_until.get(session.interviewer_id, session.ends_at)
+                busy_until[session.interviewer_id] = max(held, session.ends_at)
         for person in debrief_attendees(loop):
+            soon_at = debrief.starts_at - DEBRIEF_SOON
+            busy = busy_until.get(person.id)
+            if busy is not None and busy > soon_at:
+                soon_at = busy
+            if soon_at >= debrief.starts_at:
+                continue
             wanted.append(
-                Wanted(
-                    "debrief_soon",
-                    f"soon.d{debrief.id}.u{person.id}",
-                    person,
-                    debrief.starts_at - DEBRIEF_SOON,
-                )
+                Wanted("debrief_soon", f"soon.d{debrief.id}.u{person.id}", person, soon_at)
             )
     if cards and all(card.is_submitted for card in cards):
         manager = loop.opening.hiring_manager

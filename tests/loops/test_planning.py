@@ -200,6 +200,34 @@ def test_a_loop_confirmed_wholly_in_the_past_sends_no_stale_debrief_mail(planned
     assert sent == {"session_invite", "debrief_invite", "scorecard_due"}
 
 
+def test_nobody_still_interviewing_is_told_the_debrief_starts_soon(planned) -> None:
+    """A debrief pinned close to the last interview: its interviewer hears "starts soon" as
+    the interview ends, or, when the debrief begins before that, not at all."""
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    confirm_loop(loop, coordinator, "ok")
+
+    def soon_for(session):
+        return reminders(
+            loop, recipient_id=session.interviewer_id, kind="debrief_soon", status="pending"
+        )
+
+    move_debrief(loop, second.ends_at + timedelta(minutes=5), coordinator)
+    db.session.flush()
+    (soon,) = soon_for(second)
+    assert soon.due_at == second.ends_at, "after the call, not during it"
+    (soon,) = soon_for(first)
+    assert soon.due_at == loop.debrief.starts_at - timedelta(minutes=10)
+
+    move_debrief(loop, second.ends_at - timedelta(minutes=20), coordinator)
+    db.session.flush()
+    assert soon_for(second) == [], "the debrief begins while they are still on the call"
+    (manager_soon,) = reminders(
+        loop, recipient_id=demo.opening.hiring_manager_id, kind="debrief_soon", status="pending"
+    )
+    assert manager_soon.due_at == loop.debrief.starts_at - timedelta(minutes=10)
+
+
 def test_submitting_cancels_nags_and_the_last_one_tells_the_manager(planned) -> None:
     from app.interviews.scorecards import submit_scorecard
 
