@@ -24,6 +24,7 @@ from .notify import init_app as init_notify
 from .openings import init_app as init_openings
 from .packets import init_app as init_packets
 from .scheduler import init_app as init_scheduler
+from .speed import init_app as init_speed
 from .storage import backup, database, private
 from .web import errors, input, logs, paragraphs, security, timefmt
 
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_packets(app)
     init_erasure(app)
     init_calibration(app)
+    init_speed(app)
     init_scheduler(app)
     init_main(app)
     errors.init_app(app)

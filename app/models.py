@@ -319,6 +319,8 @@ class InterviewSession(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_interview_sessions_interviewer_starts", "interviewer_id", "starts_at"),
+        # The speed figures read a period's interviews by when they ended.
+        Index("ix_interview_sessions_ends_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

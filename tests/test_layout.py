@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"interviews"},
     {"debriefs"},
     {"packets"},
-    {"calibration"},
+    {"calibration", "speed"},
     {"erasure", "admin", "main", "demo"},
     {"scheduler"},
     {"__init__"},  # the factory: it wires every feature in

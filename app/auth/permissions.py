@@ -287,14 +287,15 @@ def visible_openings_filter(user: User | None) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _view_team_calibration(user: User, target: Any) -> bool:
-    """Calibration across openings: admins see all, hiring managers their own openings'."""
+def _sees_team_figures(user: User, target: Any) -> bool:
+    """Figures across openings (calibration, speed): admins see all, hiring managers their
+    own openings'."""
     return _is(user, Role.ADMIN, Role.HIRING_MANAGER)
 
 
-def calibration_openings_filter(user: User | None) -> ColumnElement[bool]:
-    """The openings whose calibration `user` may read: the SQL twin of
-    "calibration.view_opening" (and the scope of "calibration.view_team")."""
+def team_openings_filter(user: User | None) -> ColumnElement[bool]:
+    """The openings whose team figures `user` may read: the SQL twin of
+    "calibration.view_opening", and the scope of "calibration.view_team" and "speed.view"."""
     if not _may_act(user):
         return false()
     if _is(user, Role.ADMIN):
@@ -330,8 +331,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "candidate.erase": _admin,
     # Everyone sees their own calibration, with the panel's only as an anonymous spread.
     "calibration.view_own": _signed_in,
-    "calibration.view_team": _view_team_calibration,
+    "calibration.view_team": _sees_team_figures,
     "calibration.view_opening": _decide,
+    "speed.view": _sees_team_figures,
 }
 
 

@@ -17,7 +17,7 @@ from statistics import median
 from flask import current_app
 from sqlalchemy import ColumnElement, select
 
-from ..auth.permissions import calibration_openings_filter
+from ..auth.permissions import team_openings_filter
 from ..extensions import db
 from ..loops.planning import competency_names
 from ..models import CalibrationTally, CompetencyAgreement, Opening, User
@@ -200,7 +200,7 @@ def _calibration(scope: ColumnElement[bool]) -> Calibration:
 
 def team_calibration(user: User) -> Calibration:
     """Every opening `user` may read calibration for: all for admins, a manager's own."""
-    return _calibration(calibration_openings_filter(user))
+    return _calibration(team_openings_filter(user))
 
 
 def opening_calibration(opening: Opening) -> Calibration:

@@ -702,6 +702,16 @@ ENDPOINTS: list[Endpoint] = [
         ("admin.audit", "GET"), allowed=("admin",), query=_audit_query, success=frozenset({200})
     ),
     Endpoint(
+        ("speed.dashboard", "GET"),
+        allowed=("admin", "hiring_manager"),
+        query=lambda team: {
+            "weeks": _search_query(team)["page"],
+            "opening": st.one_of(st.just(str(team.opening.id)), _search_query(team)["page"]),
+        },
+        # An opening the reader may not see is not found, as if it did not exist.
+        success=frozenset({200, 404}),
+    ),
+    Endpoint(
         ("admin.outbox", "GET"),
         allowed=("admin",),
         query=lambda team: {"page": _search_query(team)["page"]},

@@ -1,0 +1,43 @@
+"""The speed dashboard: how fast the team's feedback and decisions come, per opening or for
+every opening the reader may see."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..auth.permissions import require, team_openings_filter
+from ..extensions import db
+from ..models import Opening
+from ..storage.types import utcnow
+from .figures import DEFAULT_WEEKS, PERIODS, speed, week_rows
+
+bp = Blueprint("speed", __name__)
+
+
+@bp.get("/speed/")
+@login_required
+def dashboard():
+    require("speed.view")
+    weeks = request.args.get("weeks", DEFAULT_WEEKS, type=int)
+    if weeks not in PERIODS:
+        weeks = DEFAULT_WEEKS
+    visible = team_openings_filter(current_user)
+    openings = db.session.execute(
+        select(Opening.id, Opening.title).where(visible).order_by(Opening.title)
+    ).all()
+    chosen = request.args.get("opening", type=int)
+    if chosen is not None and chosen not in {o.id for o in openings}:
+        abort(404)
+    scope = visible if chosen is None else (Opening.id == chosen)
+    figures = speed(scope, utcnow(), weeks)
+    return render_template(
+        "speed/dashboard.html",
+        figures=figures,
+        weeks=weeks,
+        periods=PERIODS,
+        openings=openings,
+        chosen=chosen,
+        week_rows=week_rows(figures),
+    )
