@@ -41,7 +41,9 @@ SIZES = (100, 10_000)
 RATIO_TARGET = 2.0
 
 
-def build(workdir: Path, scorecards: int):
+def build(workdir: Path, scorecards: int, days: int = 90):
+    """A fresh instance with the demo team and `scorecards` past ones (four per loop) spread
+    over the last `days` days."""
     directory = workdir / "instance"
     directory.mkdir(parents=True)
     for key in [k for k in os.environ if k.startswith("LOOPKIT_")]:
@@ -58,7 +60,7 @@ def build(workdir: Path, scorecards: int):
         now = datetime.now(UTC)
         team = seed_demo(now)
         began = time.perf_counter()
-        seed_history(team.users, team.opening, now, candidates=scorecards // 4, days=90)
+        seed_history(team.users, team.opening, now, candidates=scorecards // 4, days=days)
         db.session.commit()
         seeded = time.perf_counter() - began
         opening_id = team.opening.id
