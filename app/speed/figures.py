@@ -14,7 +14,17 @@ from statistics import median
 from sqlalchemy import ColumnElement, func, select
 
 from ..extensions import db
-from ..models import Debrief, InterviewSession, Loop, Opening, Scorecard, ScorecardStatus
+from ..models import (
+    Candidate,
+    Debrief,
+    InterviewSession,
+    Loop,
+    LoopStatus,
+    Opening,
+    Scorecard,
+    ScorecardStatus,
+    User,
+)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(hours=24)
@@ -150,3 +160,87 @@ def week_rows(figures: Speed) -> list[dict]:
             }
         )
     return rows
+
+
+# ---- What is late right now, each with the one step that unblocks it ----
+
+
+@dataclass(frozen=True)
+class LateScorecard:
+    loop_id: int
+    session_id: int
+    candidate: str
+    interviewer: str
+    ended_at: datetime
+
+
+@dataclass(frozen=True)
+class LateDecision:
+    loop_id: int
+    candidate: str
+    debrief_at: datetime
+    missing: int  # scorecards still out: move the debrief; none: decide
+
+
+@dataclass(frozen=True)
+class Late:
+    scorecards: list[LateScorecard]  # not in a day after the interview: remind
+    decisions: list[LateDecision]  # the debrief has begun and nothing is decided
+
+
+def late_now(scope: ColumnElement[bool], now: datetime) -> Late:
+    """Open work past its time, in two statements: what is outstanding, not the history."""
+    drafts = db.session.execute(
+        select(
+            InterviewSession.loop_id,
+            InterviewSession.id,
+            InterviewSession.ends_at,
+            Candidate.name,
+            User.name.label("interviewer"),
+        )
+        .join(Scorecard, Scorecard.session_id == InterviewSession.id)
+        .join(Loop, InterviewSession.loop_id == Loop.id)
+        .join(Candidate, Loop.candidate_id == Candidate.id)
+        .join(Opening, Loop.opening_id == Opening.id)
+        .join(User, InterviewSession.interviewer_id == User.id)
+        .outerjoin(Debrief, Debrief.loop_id == Loop.id)
+        .where(
+            Scorecard.status == ScorecardStatus.DRAFT,
+            Scorecard.retired_at.is_(None),
+            Loop.status == LoopStatus.CONFIRMED,
+            Debrief.decision.is_(None),
+            InterviewSession.ends_at <= now - DAY,
+            scope,
+        )
+        .order_by(InterviewSession.ends_at)
+    ).all()
+    outstanding = (
+        select(InterviewSession.loop_id, func.count(Scorecard.id).label("missing"))
+        .join(Scorecard, Scorecard.session_id == InterviewSession.id)
+        .where(Scorecard.status == ScorecardStatus.DRAFT, Scorecard.retired_at.is_(None))
+        .group_by(InterviewSession.loop_id)
+        .subquery()
+    )
+    undecided = db.session.execute(
+        select(Loop.id, Candidate.name, Debrief.starts_at, outstanding.c.missing)
+        .join(Debrief, Debrief.loop_id == Loop.id)
+        .join(Candidate, Loop.candidate_id == Candidate.id)
+        .join(Opening, Loop.opening_id == Opening.id)
+        .outerjoin(outstanding, outstanding.c.loop_id == Loop.id)
+        .where(
+            Loop.status == LoopStatus.CONFIRMED,
+            Debrief.decision.is_(None),
+            Debrief.starts_at <= now,
+            scope,
+        )
+        .order_by(Debrief.starts_at)
+    ).all()
+    return Late(
+        scorecards=[
+            LateScorecard(row.loop_id, row.id, row.name, row.interviewer, row.ends_at)
+            for row in drafts
+        ],
+        decisions=[
+            LateDecision(row.id, row.name, row.starts_at, row.missing or 0) for row in undecided
+        ],
+    )

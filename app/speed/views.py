@@ -11,7 +11,7 @@ from ..auth.permissions import require, team_openings_filter
 from ..extensions import db
 from ..models import Opening
 from ..storage.types import utcnow
-from .figures import DEFAULT_WEEKS, PERIODS, speed, week_rows
+from .figures import DEFAULT_WEEKS, PERIODS, late_now, speed, week_rows
 
 bp = Blueprint("speed", __name__)
 
@@ -31,7 +31,8 @@ def dashboard():
     if chosen is not None and chosen not in {o.id for o in openings}:
         abort(404)
     scope = visible if chosen is None else (Opening.id == chosen)
-    figures = speed(scope, utcnow(), weeks)
+    now = utcnow()
+    figures = speed(scope, now, weeks)
     return render_template(
         "speed/dashboard.html",
         figures=figures,
@@ -40,4 +41,5 @@ def dashboard():
         openings=openings,
         chosen=chosen,
         week_rows=week_rows(figures),
+        late=late_now(scope, now),
     )

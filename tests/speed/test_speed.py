@@ -104,3 +104,41 @@ def test_the_dashboard_sends_the_same_statements_as_history_grows(
         )
     ).first()
     assert older is not None, "the second seed reaches back past the period"
+
+
+def test_late_work_is_listed_with_the_step_that_unblocks_it(app, demo, priya_card) -> None:
+    """Lena's interviews were three days ago and nothing is in: each scorecard gets a Remind
+    button, the begun debrief a way to move it; once all are in, a way to decide."""
+    loop = priya_card.session.loop
+    for n, session in enumerate(loop.sessions):
+        session.starts_at = datetime.now(UTC) - timedelta(days=3, hours=-n)
+        session.ends_at = session.starts_at + timedelta(minutes=45)
+    loop.debrief.starts_at = loop.sessions[-1].ends_at + timedelta(minutes=30)
+    loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
+    db.session.commit()
+
+    client = app.test_client()
+    sign_in(client, "manager@example.com")
+    page = client.get("/speed/")
+    body = page.get_data(as_text=True)
+    text = text_of(page)
+    for session in loop.sessions:
+        name = session.interviewer.name
+        assert f"{name} owes a scorecard for Lena Fischer" in text
+        assert f"/loops/{loop.id}/sessions/{session.id}/chase" in body
+    assert "2 scorecards still out" in text and "Move the debrief" in text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    first = loop.sessions[0]
+    reminded = client.post(
+        f"/loops/{loop.id}/sessions/{first.id}/chase", data={"csrf_token": token}
+    )
+    assert reminded.status_code == 302
+
+    for session in loop.sessions:
+        session.scorecard.status = "submitted"
+        session.scorecard.submitted_at = session.ends_at + timedelta(hours=30)
+        session.scorecard.recommendation = "yes"
+    db.session.commit()
+    text = text_of(client.get("/speed/"))
+    assert "owes a scorecard" not in text
+    assert "nothing is decided" in text and "Decide" in text and "still out" not in text
