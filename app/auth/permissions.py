@@ -334,6 +334,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "calibration.view_team": _sees_team_figures,
     "calibration.view_opening": _decide,
     "speed.view": _sees_team_figures,
+    "speed.view_own": _signed_in,
 }
 
 

@@ -77,10 +77,17 @@ def _week_of(moment: datetime) -> datetime:
     return start.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def speed(scope: ColumnElement[bool], now: datetime, weeks: int = DEFAULT_WEEKS) -> Speed:
+def speed(
+    scope: ColumnElement[bool],
+    now: datetime,
+    weeks: int = DEFAULT_WEEKS,
+    interviewer_id: int | None = None,
+) -> Speed:
     """The figures for interviews in `scope`'s openings that ended in the last `weeks` weeks
-    (whole weeks, from a Monday, UTC)."""
+    (whole weeks, from a Monday, UTC); with `interviewer_id`, that interviewer's scorecards
+    only, and no decisions (they are not theirs)."""
     since = _week_of(now) - timedelta(weeks=weeks - 1)
+    whose = [] if interviewer_id is None else [InterviewSession.interviewer_id == interviewer_id]
     feedback = db.session.execute(
         select(InterviewSession.ends_at, Scorecard.submitted_at)
         .join(Scorecard, Scorecard.session_id == InterviewSession.id)
@@ -92,6 +99,7 @@ def speed(scope: ColumnElement[bool], now: datetime, weeks: int = DEFAULT_WEEKS)
             Scorecard.status == ScorecardStatus.SUBMITTED,
             Scorecard.retired_at.is_(None),
             scope,
+            *whose,
         )
     ).all()
     last_end = (
@@ -100,13 +108,15 @@ def speed(scope: ColumnElement[bool], now: datetime, weeks: int = DEFAULT_WEEKS)
         .group_by(InterviewSession.loop_id)
         .subquery()
     )
-    decided = db.session.execute(
-        select(last_end.c.ended, Debrief.decided_at)
-        .join(Debrief, Debrief.loop_id == last_end.c.loop_id)
-        .join(Loop, Loop.id == last_end.c.loop_id)
-        .join(Opening, Loop.opening_id == Opening.id)
-        .where(Debrief.decided_at.is_not(None), last_end.c.ended <= now, scope)
-    ).all()
+    decided = []
+    if interviewer_id is None:
+        decided = db.session.execute(
+            select(last_end.c.ended, Debrief.decided_at)
+            .join(Debrief, Debrief.loop_id == last_end.c.loop_id)
+            .join(Loop, Loop.id == last_end.c.loop_id)
+            .join(Opening, Loop.opening_id == Opening.id)
+            .where(Debrief.decided_at.is_not(None), last_end.c.ended <= now, scope)
+        ).all()
 
     waits = [row.submitted_at - row.ends_at for row in feedback]
     hours = [_hours(w) for w in waits]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from ..auth.permissions import require, team_openings_filter
 from ..extensions import db
@@ -16,13 +16,16 @@ from .figures import DEFAULT_WEEKS, PERIODS, late_now, speed, week_rows
 bp = Blueprint("speed", __name__)
 
 
+def _weeks() -> int:
+    weeks = request.args.get("weeks", DEFAULT_WEEKS, type=int)
+    return weeks if weeks in PERIODS else DEFAULT_WEEKS
+
+
 @bp.get("/speed/")
 @login_required
 def dashboard():
     require("speed.view")
-    weeks = request.args.get("weeks", DEFAULT_WEEKS, type=int)
-    if weeks not in PERIODS:
-        weeks = DEFAULT_WEEKS
+    weeks = _weeks()
     visible = team_openings_filter(current_user)
     openings = db.session.execute(
         select(Opening.id, Opening.title).where(visible).order_by(Opening.title)
@@ -42,4 +45,20 @@ def dashboard():
         chosen=chosen,
         week_rows=week_rows(figures),
         late=late_now(scope, now),
+    )
+
+
+@bp.get("/speed/me")
+@login_required
+def mine():
+    """An interviewer's own waits, over every opening they interviewed for."""
+    require("speed.view_own")
+    weeks = _weeks()
+    figures = speed(true(), utcnow(), weeks, interviewer_id=current_user.id)
+    return render_template(
+        "speed/mine.html",
+        figures=figures,
+        weeks=weeks,
+        periods=PERIODS,
+        week_rows=week_rows(figures),
     )

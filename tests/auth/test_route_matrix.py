@@ -209,6 +209,7 @@ ROUTES = {
     ("calibration.mine", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
     # How fast feedback and decisions come: admins, and hiring managers for their openings.
     ("speed.dashboard", "GET"): [case(lambda team: {}, only("admin", "hiring_manager"))],
+    ("speed.mine", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
     ("openings.candidates", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
     ("openings.new_candidate", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
     ("openings.new_candidate", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],

@@ -712,6 +712,12 @@ ENDPOINTS: list[Endpoint] = [
         success=frozenset({200, 404}),
     ),
     Endpoint(
+        ("speed.mine", "GET"),
+        allowed=SIGNED_IN,
+        query=lambda team: {"weeks": _search_query(team)["page"]},
+        success=frozenset({200}),
+    ),
+    Endpoint(
         ("admin.outbox", "GET"),
         allowed=("admin",),
         query=lambda team: {"page": _search_query(team)["page"]},

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from statistics import median
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +16,7 @@ from app.auth.accounts import create_user
 from app.auth.permissions import team_openings_filter
 from app.demo.history import seed_history
 from app.extensions import db
-from app.models import InterviewSession, Loop, Opening
+from app.models import InterviewSession, Loop, Opening, User
 from app.speed.figures import speed
 
 from ..conftest import sign_in
@@ -142,3 +144,23 @@ def test_late_work_is_listed_with_the_step_that_unblocks_it(app, demo, priya_car
     text = text_of(client.get("/speed/"))
     assert "owes a scorecard" not in text
     assert "nothing is decided" in text and "Decide" in text and "still out" not in text
+
+
+def test_an_interviewer_sees_their_own_waits_and_nobody_elses(app, demo, timed) -> None:
+    sessions = [s for loop in timed for s in loop.sessions]
+    busiest = Counter(s.interviewer_id for s in sessions).most_common(1)[0][0]
+    me = db.session.get(User, busiest)
+    waits = [
+        (s.scorecard.submitted_at - s.ends_at).total_seconds() / 3600
+        for s in sessions
+        if s.interviewer_id == busiest
+    ]
+    assert 0 < len(waits) < 8
+    client = app.test_client()
+    sign_in(client, me.email)
+    text = text_of(client.get("/speed/me"))
+    assert f"Scorecards {len(waits)} " in text
+    assert f"Median wait {median(waits):.1f} h" in text
+    assert "Decisions" not in text and "Late right now" not in text
+    if me.role != "hiring_manager":
+        assert client.get("/speed/").status_code == 403
