@@ -88,6 +88,15 @@ class Defaults:
     # Candidates without activity for this many months are erased by the scheduler (0: never).
     RETENTION_MONTHS = 24
 
+    # Feedback reminders after the due mail: a follow-up this long after the interview, then
+    # one each working day (at most this many) at the start of working hours in the
+    # interviewer's zone; the hiring manager is told once a scorecard is this many hours late.
+    FEEDBACK_FOLLOWUP_MINUTES = 60
+    FEEDBACK_DAILY_REMINDERS = 3
+    FEEDBACK_TELL_MANAGER_HOURS = 24.0
+    WORKING_HOURS_START = "09:00"
+    WORKING_HOURS_END = "17:00"
+
     # Calibration: an interviewer's figures show once this many scorecards are in; the
     # scheduler recomputes them from all scorecards this often.
     CALIBRATION_MIN_SCORECARDS = 5

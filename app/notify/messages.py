@@ -30,6 +30,8 @@ SUBJECTS = {
     "debrief_soon": "Debrief for {candidate} starts at {when}",
     "decision_made": "Decision made for {candidate}",
     "scorecard_chase": "Your scorecard for {candidate} is awaited",
+    "scorecard_followup": "Reminder: your scorecard for {candidate} is still a draft",
+    "scorecard_overdue": "{interviewer}'s scorecard for {candidate} is a day late",
     "account_under_attack": "Failed sign-ins against {account}",
 }
 
@@ -97,6 +99,7 @@ def build_message(reminder: Reminder, config) -> Message:
             when=when,
             account=context["payload"].get("account", ""),
             again=_again(context["payload"]),
+            interviewer=context["payload"].get("interviewer", ""),
         ),
         "utf-8",
     )

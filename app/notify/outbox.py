@@ -6,9 +6,10 @@ through one rule instead of hand-written special cases."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
@@ -22,6 +23,7 @@ from ..models import (
     User,
 )
 from ..storage.types import utcnow
+from ..web.timefmt import zone
 
 NAG_BEFORE_DEBRIEF = timedelta(minutes=30)
 MERGE_WINDOW = timedelta(minutes=15)
@@ -34,7 +36,10 @@ DERIVED_KINDS = (
     "ready_for_debrief",
     "debrief_soon",
     "scorecards_missing",
+    "scorecard_followup",
+    "scorecard_overdue",
 )
+WEEKEND = (5, 6)  # Saturday, Sunday
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,89 @@ def debrief_attendees(loop: Loop) -> list[User]:
     return list(people.values())
 
 
+@dataclass(frozen=True)
+class Cadence:
+    """How feedback reminders escalate after the due mail (see Defaults in app/config.py)."""
+
+    followup_after: timedelta
+    daily: int
+    tell_manager_after: timedelta
+    day_starts: time
+    day_ends: time
+
+    @classmethod
+    def from_config(cls, config) -> Cadence:
+        return cls(
+            followup_after=timedelta(minutes=float(config["FEEDBACK_FOLLOWUP_MINUTES"])),
+            daily=int(config["FEEDBACK_DAILY_REMINDERS"]),
+            tell_manager_after=timedelta(hours=float(config["FEEDBACK_TELL_MANAGER_HOURS"])),
+            day_starts=time.fromisoformat(config["WORKING_HOURS_START"]),
+            day_ends=time.fromisoformat(config["WORKING_HOURS_END"]),
+        )
+
+    def _day_start(self, day: date, zone_name: str) -> datetime:
+        while day.weekday() in WEEKEND:
+            day += timedelta(days=1)
+        # Wall time in the zone: a working day starts at 09:00 there in summer and winter.
+        return datetime.combine(day, self.day_starts, zone(zone_name)).astimezone(UTC)
+
+    def working(self, moment: datetime, zone_name: str) -> datetime:
+        """`moment` if it falls in working hours in the zone, else when they next begin."""
+        local = moment.astimezone(zone(zone_name))
+        if local.weekday() not in WEEKEND and self.day_starts <= local.time() < self.day_ends:
+            return moment
+        day = local.date()
+        if local.weekday() in WEEKEND or local.time() >= self.day_ends:
+            day += timedelta(days=1)
+        return self._day_start(day, zone_name)
+
+    def next_working_day(self, moment: datetime, zone_name: str) -> datetime:
+        """The start of the first working day after `moment`'s own day, in the zone."""
+        local = moment.astimezone(zone(zone_name))
+        return self._day_start(local.date() + timedelta(days=1), zone_name)
+
+
+def _feedback_chase(
+    session: InterviewSession, cadence: Cadence, nag_at: datetime | None, cutoff: datetime
+) -> list[Wanted]:
+    """The follow-ups after a draft's due mail, and the hiring manager's word once it is a day
+    late. Ones long past (a loop recorded after the fact) are not wanted: stale mail."""
+    interviewer = session.interviewer
+    zone_name = interviewer.time_zone
+    base = f"s{session.id}.u{session.interviewer_id}"
+    taken = [session.ends_at] + ([nag_at] if nag_at is not None else [])
+    wanted = []
+    moment = cadence.working(session.ends_at + cadence.followup_after, zone_name)
+    for number in range(1, cadence.daily + 2):
+        # A follow-up within a quarter of an hour of another mail to them is that mail.
+        if moment >= cutoff and all(abs(moment - other) > MERGE_WINDOW for other in taken):
+            wanted.append(
+                Wanted(
+                    "scorecard_followup",
+                    f"follow{number}.{base}",
+                    interviewer,
+                    moment,
+                    session.id,
+                    {"number": number},
+                )
+            )
+        moment = cadence.next_working_day(moment, zone_name)
+    manager = session.loop.opening.hiring_manager
+    late_at = cadence.working(session.ends_at + cadence.tell_manager_after, manager.time_zone)
+    if late_at >= cutoff:
+        wanted.append(
+            Wanted(
+                "scorecard_overdue",
+                f"overdue.{base}.m{manager.id}",
+                manager,
+                late_at,
+                session.id,
+                {"interviewer": interviewer.name},
+            )
+        )
+    return wanted
+
+
 def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
     """What a loop should have pending right now, from its state and the time: a reminder
     about a debrief that has already begun ("starts in ten minutes", "is near") is stale
@@ -74,7 +162,11 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
     debrief: Debrief | None = loop.debrief
     if loop.status != LoopStatus.CONFIRMED or debrief is None:
         return []
-    debrief_begun = debrief.starts_at <= (now or utcnow())
+    now = now or utcnow()
+    debrief_begun = debrief.starts_at <= now
+    cadence = Cadence.from_config(current_app.config)
+    # Older than this and a follow-up is history, not news; younger, it may be on its way.
+    cutoff = now - MERGE_WINDOW
     wanted: list[Wanted] = []
     cards = [s.scorecard for s in loop.sessions if s.scorecard is not None]
     missing: list[str] = []  # whose scorecards are still drafts
@@ -103,6 +195,7 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
             wanted.append(
                 Wanted("scorecard_nag", f"nag.{base}", session.interviewer, nag_at, session.id)
             )
+        wanted += _feedback_chase(session, cadence, None if merged else nag_at, cutoff)
     if missing and not debrief_begun:
         # The decider hears which scorecards are still out while there is time to chase them
         # or move the debrief; the payload follows each submission until the mail goes.
