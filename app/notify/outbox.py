@@ -118,7 +118,7 @@ def _feedback_chase(
     session: InterviewSession, cadence: Cadence, nag_at: datetime | None, cutoff: datetime
 ) -> list[Wanted]:
     """The follow-ups after a draft's due mail, and the hiring manager's word once it is a day
-    late. Ones long past (a loop recorded after the fact) are not wanted: stale mail."""
+    late; none due before `cutoff` (stale mail for a loop recorded after the fact)."""
     interviewer = session.interviewer
     zone_name = interviewer.time_zone
     base = f"s{session.id}.u{session.interviewer_id}"
@@ -165,8 +165,9 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
     now = now or utcnow()
     debrief_begun = debrief.starts_at <= now
     cadence = Cadence.from_config(current_app.config)
-    # Older than this and a follow-up is history, not news; younger, it may be on its way.
-    cutoff = now - MERGE_WINDOW
+    # A follow-up due before the loop was confirmed (a loop recorded after the fact) is
+    # history, not news. Later ones stay wanted however late the dispatcher runs.
+    cutoff = (loop.confirmed_at or now) - MERGE_WINDOW
     wanted: list[Wanted] = []
     cards = [s.scorecard for s in loop.sessions if s.scorecard is not None]
     missing: list[str] = []  # whose scorecards are still drafts

@@ -94,3 +94,28 @@ def test_follow_ups_skip_the_weekend_and_follow_the_clock_change(planned, smtp) 
         if r.kind in ("scorecard_followup", "scorecard_overdue")
     ] == []
     assert reminders(loop, session_id=second.id, kind="scorecard_followup", status="pending")
+
+
+def test_a_follow_up_the_dispatcher_missed_is_still_sent_late(planned, smtp) -> None:  # noqa: F811
+    """The scheduler was down past a follow-up's time and the loop changed meanwhile: the
+    follow-up is late, not lost. Only a loop recorded after the fact skips past ones."""
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    move_session(first, FRIDAY, coordinator)
+    move_session(second, FRIDAY + timedelta(hours=2), coordinator)
+    confirm_loop(loop, coordinator, "ok")
+    db.session.commit()
+    # Tuesday, two follow-ups past and unsent; Tomás submits, which syncs the loop's reminders.
+    _fill(second.scorecard)
+    tuesday = MONDAY_9_BERLIN + timedelta(days=1, hours=2)
+    assert submit_scorecard(second.interviewer, second.scorecard, 10, now=tuesday) == {}
+    db.session.commit()
+    pending = reminders(loop, session_id=first.id, kind="scorecard_followup", status="pending")
+    assert len(pending) == 4, "the missed ones are still there"
+    dispatch_due(tuesday)
+    sent = [
+        m
+        for m in smtp.inbox.messages
+        if m["To"] == "priya@example.com" and m["Subject"].startswith("Reminder:")
+    ]
+    assert len(sent) == 2, "Monday's and Tuesday's, late but once each"
