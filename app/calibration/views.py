@@ -29,18 +29,22 @@ def _refresh_minutes() -> float:
     return float(current_app.config["CALIBRATION_REFRESH_MINUTES"])
 
 
+def _calibration_page(calibration, opening=None) -> str:
+    """The team's page and an opening's are one template: the opening narrows it."""
+    return render_template(
+        "calibration/team.html",
+        calibration=calibration,
+        opening=opening,
+        refresh_minutes=_refresh_minutes(),
+        **chart_context(calibration),
+    )
+
+
 @bp.get("/calibration/")
 @login_required
 def team():
     require("calibration.view_team")
-    calibration = team_calibration(current_user)
-    return render_template(
-        "calibration/team.html",
-        calibration=calibration,
-        opening=None,
-        refresh_minutes=_refresh_minutes(),
-        **chart_context(calibration),
-    )
+    return _calibration_page(team_calibration(current_user))
 
 
 @bp.get("/openings/<int:opening_id>/calibration")
@@ -48,14 +52,7 @@ def team():
 def opening(opening_id: int):
     found = get_opening(opening_id) or abort(404)
     require("calibration.view_opening", found)
-    calibration = opening_calibration(found)
-    return render_template(
-        "calibration/team.html",
-        calibration=calibration,
-        opening=found,
-        refresh_minutes=_refresh_minutes(),
-        **chart_context(calibration),
-    )
+    return _calibration_page(opening_calibration(found), found)
 
 
 @bp.get("/openings/<int:opening_id>/calibration.pdf")

@@ -18,9 +18,7 @@ from ..library.store import load_library
 from ..loops.planning import add_session, schedule_debrief, send_invitations, start_loop
 from ..models import Candidate, LoopStatus, Opening, RubricVersion, ScriptVersion, User
 from ..web.timefmt import zone
-from .history import HISTORY_USERS, latest_version, seed_history
-
-DEMO_PASSWORD = "loopkit-demo"  # noqa: S105  (printed by `make run`; demo data only)
+from .history import DEMO_PASSWORD, HISTORY_USERS, latest_version, seed_history
 
 DEMO_USERS = [
     ("admin@example.com", "Ada Admin", "admin", "UTC"),

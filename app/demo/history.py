@@ -30,6 +30,8 @@ from ..models import (
     User,
 )
 
+DEMO_PASSWORD = "loopkit-demo"  # noqa: S105  (printed by `make run`; demo data only)
+
 HISTORY_USERS = [
     # email, name, time zone, seniority (1 newest .. 5 most senior)
     ("noor@example.com", "Noor Haddad", "Asia/Amman", 4),
@@ -103,7 +105,7 @@ def history_users(team_users: dict[str, User]) -> dict[str, User]:
     for email, name, tz, seniority in HISTORY_USERS:
         user = find_user_by_email(email)
         if user is None:
-            user = create_user(email, name, "interviewer", "loopkit-demo", tz)
+            user = create_user(email, name, "interviewer", DEMO_PASSWORD, tz)
             user.seniority = seniority
         users[email] = user
     db.session.flush()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.extensions import db
 from app.interviews.scorecards import submit_scorecard
 from app.loops.planning import confirm_loop, move_session
@@ -21,6 +23,18 @@ FRIDAY = datetime(2030, 10, 25, 14, 0, tzinfo=UTC)
 MONDAY_9_BERLIN = datetime(2030, 10, 28, 8, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def on_friday(planned):  # noqa: F811
+    """The planned loop moved to Friday afternoon, Priya's interview then Tomás's, confirmed."""
+    demo, loop, first, second = planned
+    coordinator = demo.users["coordinator"]
+    move_session(first, FRIDAY, coordinator)
+    move_session(second, FRIDAY + timedelta(hours=2), coordinator)
+    confirm_loop(loop, coordinator, "ok")
+    db.session.commit()
+    return planned
+
+
 def _fill(card) -> None:
     for key in card.session.focus_competencies:
         card.ratings = {
@@ -31,13 +45,8 @@ def _fill(card) -> None:
     card.summary = "Solid."
 
 
-def test_follow_ups_skip_the_weekend_and_follow_the_clock_change(planned, smtp) -> None:  # noqa: F811
-    demo, loop, first, second = planned
-    coordinator = demo.users["coordinator"]
-    move_session(first, FRIDAY, coordinator)
-    move_session(second, FRIDAY + timedelta(hours=2), coordinator)
-    confirm_loop(loop, coordinator, "ok")
-    db.session.flush()
+def test_follow_ups_skip_the_weekend_and_follow_the_clock_change(on_friday, smtp) -> None:
+    demo, loop, first, second = on_friday
 
     priya = [r for r in reminders(loop, session_id=first.id, status="pending")]
     follow = sorted(r.due_at for r in priya if r.kind == "scorecard_followup")
@@ -96,15 +105,10 @@ def test_follow_ups_skip_the_weekend_and_follow_the_clock_change(planned, smtp) 
     assert reminders(loop, session_id=second.id, kind="scorecard_followup", status="pending")
 
 
-def test_a_follow_up_the_dispatcher_missed_is_still_sent_late(planned, smtp) -> None:  # noqa: F811
+def test_a_follow_up_the_dispatcher_missed_is_still_sent_late(on_friday, smtp) -> None:
     """The scheduler was down past a follow-up's time and the loop changed meanwhile: the
     follow-up is late, not lost. Only a loop recorded after the fact skips past ones."""
-    demo, loop, first, second = planned
-    coordinator = demo.users["coordinator"]
-    move_session(first, FRIDAY, coordinator)
-    move_session(second, FRIDAY + timedelta(hours=2), coordinator)
-    confirm_loop(loop, coordinator, "ok")
-    db.session.commit()
+    demo, loop, first, second = on_friday
     # Tuesday, two follow-ups past and unsent; Tomás submits, which syncs the loop's reminders.
     _fill(second.scorecard)
     tuesday = MONDAY_9_BERLIN + timedelta(days=1, hours=2)
