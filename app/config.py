@@ -88,14 +88,18 @@ class Defaults:
     # Candidates without activity for this many months are erased by the scheduler (0: never).
     RETENTION_MONTHS = 24
 
-    # Feedback reminders after the due mail: a follow-up this long after the interview, then
-    # one each working day (at most this many) at the start of working hours in the
-    # interviewer's zone; the hiring manager is told once a scorecard is this many hours late.
+    # The team's settings until an admin changes them at /team/settings. Feedback reminders
+    # after the due mail: a follow-up this long after the interview, then one each working day
+    # (at most this many) at the start of the interviewer's working day in their zone; the
+    # hiring manager is told once a scorecard is this many hours late. The working day is the
+    # team's, unless a person has their own; so is the number of interviews one person takes in
+    # a week before the planner warns.
     FEEDBACK_FOLLOWUP_MINUTES = 60
     FEEDBACK_DAILY_REMINDERS = 3
-    FEEDBACK_TELL_MANAGER_HOURS = 24.0
+    FEEDBACK_TELL_MANAGER_HOURS = 24
     WORKING_HOURS_START = "09:00"
     WORKING_HOURS_END = "17:00"
+    WEEKLY_INTERVIEW_LIMIT = 5
 
     # Calibration: an interviewer's figures show once this many scorecards are in; the
     # scheduler recomputes them from all scorecards this often.

@@ -124,6 +124,10 @@ class User(UserMixin, db.Model):
     # 1 (newest to the work) to 5: the debrief's suggested speaking order puts the least
     # senior first, because the first view spoken anchors the rest.
     seniority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Their own interviewing week (app/team): None follows the team's setting.
+    weekly_interview_limit: Mapped[int | None] = mapped_column(Integer)
+    working_day_starts: Mapped[time | None] = mapped_column(Time)
+    working_day_ends: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
@@ -470,6 +474,23 @@ class PanelVerdict(db.Model):
     panelist: Mapped[User] = relationship()
 
 
+class TeamSettings(db.Model):
+    """The team's own choices, one row: how feedback reminders escalate, its working day and
+    how many interviews a week a person takes. Until an admin saves them, the defaults in
+    app/config.py apply (see app.team.settings)."""
+
+    __tablename__ = "team_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_minutes: Mapped[int] = mapped_column(Integer)
+    daily_reminders: Mapped[int] = mapped_column(Integer)
+    tell_manager_hours: Mapped[int] = mapped_column(Integer)
+    working_day_starts: Mapped[time] = mapped_column(Time)
+    working_day_ends: Mapped[time] = mapped_column(Time)
+    weekly_interview_limit: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CalibrationTally(db.Model):
     """One interviewer's submitted scorecards on one opening, reduced to sums.
 
@@ -536,7 +557,7 @@ class Reminder(db.Model):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recipient_email: Mapped[str] = mapped_column(String(254))
     loop_id: Mapped[int | None] = mapped_column(ForeignKey("loops.id"), index=True)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("interview_sessions.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("interview_sessions.id"), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default=ReminderStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,6 +16,7 @@ LAYERS: list[set[str]] = [
     {"storage", "web"},
     {"models"},
     {"auth"},
+    {"team"},
     {"notify"},
     {"library"},
     {"openings"},

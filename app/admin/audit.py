@@ -67,6 +67,8 @@ ACTIONS: dict[str, str] = {
     "user.created": "created an account",
     "user.role_changed": "changed a role",
     "user.seniority_changed": "changed where someone speaks in debriefs",
+    "user.interviewing_week_changed": "changed someone's weekly limit or working day",
+    "team.settings_changed": "changed the team's reminders, working day or weekly limit",
     "user.deactivated": "deactivated an account",
     "user.reactivated": "reactivated an account",
     "user.reset_link_issued": "issued a password link",
@@ -96,6 +98,10 @@ KINDS: dict[str, Kind] = {
         ("debrief.decided", "debrief.overridden", "debrief.waived", "debrief.reopened"),
     ),
     "roles": Kind("Role changed", ("user.role_changed",)),
+    "settings": Kind(
+        "Team settings or someone's interviewing week changed",
+        ("team.settings_changed", "user.interviewing_week_changed"),
+    ),
     "accounts": Kind(
         "Account created, deactivated, reactivated or password link",
         (
@@ -266,7 +272,12 @@ def _reminders(ids: list[int]) -> dict[int, ObjectRef]:
     }
 
 
+def _team_settings(ids: list[int]) -> dict[int, ObjectRef]:
+    return {id_: ObjectRef("the team's settings", url_for("admin.team_settings")) for id_ in ids}
+
+
 OBJECT_LOOKUPS = {
+    "team_settings": _team_settings,
     "users": _users,
     "loops": _loops,
     "debriefs": _debriefs,
@@ -337,6 +348,17 @@ def _readable(value: Any) -> str:
     return _short(value)
 
 
+def _changes(details: dict[str, Any]) -> str:
+    """ "name: before → after" for each setting changed; None is the team's own setting."""
+    parts = []
+    for name, change in (details.get("changes") or {}).items():
+        before, after = (
+            "the team's" if v is None else _readable(v) for v in (change["from"], change["to"])
+        )
+        parts.append(f"{name.replace('_', ' ')}: {before} → {after}")
+    return "; ".join(parts)
+
+
 def _decision(value: Any) -> str:
     return "hire" if value == "hire" else "no hire"
 
@@ -369,6 +391,8 @@ _SUMMARIES: dict[str, Any] = {
     "user.reset_link_issued": lambda d: (
         f"works until {_when(d['expires_at'])}" if d.get("expires_at") else ""
     ),
+    "team.settings_changed": _changes,
+    "user.interviewing_week_changed": _changes,
     "opening.updated": lambda d: f"changed {_readable(d.get('fields', []))}",
     "candidate.updated": lambda d: f"changed {_readable(d.get('fields', []))}",
 }

@@ -10,8 +10,10 @@ from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
 from ..extensions import db
 from ..models import Reminder, User, record_audit
-from ..notify.outbox import retry_now
+from ..notify.outbox import retry_now, sync_open_loops
 from ..packets import failed_packets
+from ..team.forms import InterviewingWeekForm, TeamSettingsForm
+from ..team.settings import save_team_policy, set_interviewing_week, team_policy
 from ..web.input import form_status, time_zone_names
 from . import audit, outbox
 from .forms import ROLE_HELP, NewUserForm, RoleForm, SeniorityForm
@@ -40,18 +42,24 @@ def _user_page(
     role_form: RoleForm | None = None,
     problem: str | None = None,
     seniority_form: SeniorityForm | None = None,
+    week_form: InterviewingWeekForm | None = None,
 ):
     """The account page; shown again with a problem (400) when a change was refused."""
     if role_form is None:
         role_form = RoleForm(formdata=None, data={"role": user.role})
     if seniority_form is None:
         seniority_form = SeniorityForm(formdata=None, data={"seniority": str(user.seniority)})
-    status = 400 if (problem or role_form.errors or seniority_form.errors) else 200
+    if week_form is None:
+        week_form = InterviewingWeekForm(formdata=None, obj=user)
+    forms = (role_form, seniority_form, week_form)
+    status = 400 if (problem or any(f.errors for f in forms)) else 200
     return render_template(
         "admin/user.html",
         user=user,
         role_form=role_form,
         seniority_form=seniority_form,
+        week_form=week_form,
+        team=team_policy(),
         problem=problem,
         role_help=ROLE_HELP,
     ), status
@@ -145,6 +153,47 @@ def change_seniority_view(user_id: int):
         "info",
     )
     return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/interviewing-week", endpoint="change_interviewing_week")
+@login_required
+def change_interviewing_week_view(user_id: int):
+    require("users.manage")
+    user = _user_or_404(user_id)
+    form = InterviewingWeekForm()
+    if not form.validate_on_submit():
+        return _user_page(user, week_form=form)
+    changed = set_interviewing_week(
+        current_user,
+        user,
+        form.weekly_interview_limit.data,
+        form.working_day_starts.data,
+        form.working_day_ends.data,
+    )
+    if changed:
+        sync_open_loops()  # their follow-ups move into their own working day
+    db.session.commit()
+    flash(f"{user.name}'s interviewing week is saved." if changed else "Nothing changed.", "info")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.route("/team", methods=["GET", "POST"], endpoint="team_settings")
+@login_required
+def team_settings_view():
+    """The team's reminder cadence, working day and weekly interview limit."""
+    require("team.manage")
+    policy = team_policy()
+    form = TeamSettingsForm(obj=policy)
+    if form.validate_on_submit():
+        if save_team_policy(current_user, form.policy()):
+            loops = sync_open_loops()  # reminders not yet sent follow the new cadence
+            db.session.commit()
+            plural = "loop follows" if loops == 1 else "loops follow"
+            flash(f"Team settings saved. Unsent mail of {loops} open {plural} them.", "info")
+        else:
+            flash("Nothing changed.", "info")
+        return redirect(url_for("admin.team_settings"))
+    return render_template("admin/team.html", form=form, policy=policy), form_status()
 
 
 @bp.post("/users/<int:user_id>/deactivate", endpoint="deactivate")

@@ -311,6 +311,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "users.manage": _admin,
     "audit.view": _admin,
     "outbox.manage": _admin,
+    "team.manage": _admin,
     "opening.manage": _manage_opening,
     "loop.view": _view_loop,
     "loop.plan": _plan_loop,

@@ -220,6 +220,8 @@ def dispatch_due(
             if not ids:
                 break
             lease = _Lease(token, ids, lease_length)
+            full_batch = len(ids) == limit
+            ids = _drop_superseded(ids, token, clock)
             prepared = _prepare(_load(ids), ids)
             for index, (reminder_id, attempts, message) in enumerate(prepared):
                 if stop and stop.is_set():
@@ -233,7 +235,7 @@ def dispatch_due(
                 if _deliver(reminder_id, attempts, message, lease, sender, clock, report):
                     marks.add(reminder_id, token)
             marks.flush()
-            if len(ids) < limit:
+            if not full_batch:
                 break
     finally:
         marks.flush()
@@ -282,6 +284,50 @@ class _SentMarks:
                 # Our lease expired and another dispatcher took the row over: it marks it.
                 log.warning("reminder %s sent but its lease had been taken over", lost)
         self.pending = {}
+
+
+# A chase mail that a later one of its kind makes moot: when the scheduler was down for days,
+# the interviewer hears once that their scorecard is still a draft, not once per day missed.
+SUPERSEDED_KINDS = ("scorecard_followup",)
+
+
+def _drop_superseded(ids: list[int], token: str, clock: _Clock) -> list[int]:
+    """Withdraw claimed follow-ups whose session has a later follow-up already due (or sent);
+    returns the ids still to send. One statement to find them, one to withdraw them."""
+    now = clock.due_time(database_now())
+    claimed = (
+        select(Reminder.id, Reminder.session_id, Reminder.due_at)
+        .where(Reminder.id.in_(ids), Reminder.kind.in_(SUPERSEDED_KINDS))
+        .subquery()
+    )
+    later = Reminder.__table__.alias("later")
+    moot = (
+        db.session.execute(
+            select(claimed.c.id)
+            .join(later, later.c.session_id == claimed.c.session_id)
+            .where(
+                later.c.kind.in_(SUPERSEDED_KINDS),
+                later.c.due_at > claimed.c.due_at,
+                later.c.due_at <= now,
+                later.c.status.in_(
+                    (ReminderStatus.PENDING, ReminderStatus.SENDING, ReminderStatus.SENT)
+                ),
+            )
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
+    if not moot:
+        return ids
+    withdrawn = _finish(
+        list(moot),
+        token,
+        status=ReminderStatus.CANCELLED,
+        last_error="Not sent: a later reminder about the same scorecard went instead.",
+    )
+    log.info("reminders %s withdrawn: a later follow-up supersedes them", withdrawn)
+    return [i for i in ids if i not in set(withdrawn)]
 
 
 def _release(ids: list[int], token: str) -> None:

@@ -6,10 +6,9 @@ through one rule instead of hand-written special cases."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
@@ -23,6 +22,7 @@ from ..models import (
     User,
 )
 from ..storage.types import utcnow
+from ..team import TeamPolicy, team_policy
 from ..web.timefmt import zone
 
 NAG_BEFORE_DEBRIEF = timedelta(minutes=30)
@@ -74,44 +74,33 @@ def debrief_attendees(loop: Loop) -> list[User]:
 
 @dataclass(frozen=True)
 class Cadence:
-    """How feedback reminders escalate after the due mail (see Defaults in app/config.py)."""
+    """How feedback reminders escalate after the due mail: the team's settings, each person's
+    working day in their own zone (app/team)."""
 
-    followup_after: timedelta
-    daily: int
-    tell_manager_after: timedelta
-    day_starts: time
-    day_ends: time
+    policy: TeamPolicy
 
-    @classmethod
-    def from_config(cls, config) -> Cadence:
-        return cls(
-            followup_after=timedelta(minutes=float(config["FEEDBACK_FOLLOWUP_MINUTES"])),
-            daily=int(config["FEEDBACK_DAILY_REMINDERS"]),
-            tell_manager_after=timedelta(hours=float(config["FEEDBACK_TELL_MANAGER_HOURS"])),
-            day_starts=time.fromisoformat(config["WORKING_HOURS_START"]),
-            day_ends=time.fromisoformat(config["WORKING_HOURS_END"]),
-        )
-
-    def _day_start(self, day: date, zone_name: str) -> datetime:
+    def _day_start(self, day: date, person: User) -> datetime:
         while day.weekday() in WEEKEND:
             day += timedelta(days=1)
+        starts, _ends = self.policy.working_day_of(person)
         # Wall time in the zone: a working day starts at 09:00 there in summer and winter.
-        return datetime.combine(day, self.day_starts, zone(zone_name)).astimezone(UTC)
+        return datetime.combine(day, starts, zone(person.time_zone)).astimezone(UTC)
 
-    def working(self, moment: datetime, zone_name: str) -> datetime:
-        """`moment` if it falls in working hours in the zone, else when they next begin."""
-        local = moment.astimezone(zone(zone_name))
-        if local.weekday() not in WEEKEND and self.day_starts <= local.time() < self.day_ends:
+    def working(self, moment: datetime, person: User) -> datetime:
+        """`moment` if it falls in the person's working hours, else when they next begin."""
+        local = moment.astimezone(zone(person.time_zone))
+        starts, ends = self.policy.working_day_of(person)
+        if local.weekday() not in WEEKEND and starts <= local.time() < ends:
             return moment
         day = local.date()
-        if local.weekday() in WEEKEND or local.time() >= self.day_ends:
+        if local.weekday() in WEEKEND or local.time() >= ends:
             day += timedelta(days=1)
-        return self._day_start(day, zone_name)
+        return self._day_start(day, person)
 
-    def next_working_day(self, moment: datetime, zone_name: str) -> datetime:
-        """The start of the first working day after `moment`'s own day, in the zone."""
-        local = moment.astimezone(zone(zone_name))
-        return self._day_start(local.date() + timedelta(days=1), zone_name)
+    def next_working_day(self, moment: datetime, person: User) -> datetime:
+        """The start of the person's first working day after `moment`'s own day."""
+        local = moment.astimezone(zone(person.time_zone))
+        return self._day_start(local.date() + timedelta(days=1), person)
 
 
 def _feedback_chase(
@@ -120,12 +109,12 @@ def _feedback_chase(
     """The follow-ups after a draft's due mail, and the hiring manager's word once it is a day
     late; none due before `cutoff` (stale mail for a loop recorded after the fact)."""
     interviewer = session.interviewer
-    zone_name = interviewer.time_zone
+    policy = cadence.policy
     base = f"s{session.id}.u{session.interviewer_id}"
     taken = [session.ends_at] + ([nag_at] if nag_at is not None else [])
     wanted = []
-    moment = cadence.working(session.ends_at + cadence.followup_after, zone_name)
-    for number in range(1, cadence.daily + 2):
+    moment = cadence.working(session.ends_at + policy.followup_after, interviewer)
+    for number in range(1, policy.daily_reminders + 2):
         # A follow-up within a quarter of an hour of another mail to them is that mail.
         if moment >= cutoff and all(abs(moment - other) > MERGE_WINDOW for other in taken):
             wanted.append(
@@ -138,9 +127,9 @@ def _feedback_chase(
                     {"number": number},
                 )
             )
-        moment = cadence.next_working_day(moment, zone_name)
+        moment = cadence.next_working_day(moment, interviewer)
     manager = session.loop.opening.hiring_manager
-    late_at = cadence.working(session.ends_at + cadence.tell_manager_after, manager.time_zone)
+    late_at = cadence.working(session.ends_at + policy.tell_manager_after, manager)
     if late_at >= cutoff:
         wanted.append(
             Wanted(
@@ -164,7 +153,7 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
         return []
     now = now or utcnow()
     debrief_begun = debrief.starts_at <= now
-    cadence = Cadence.from_config(current_app.config)
+    cadence = Cadence(team_policy())
     # A follow-up due before the loop was confirmed (a loop recorded after the fact) is
     # history, not news. Later ones stay wanted however late the dispatcher runs.
     cutoff = (loop.confirmed_at or now) - MERGE_WINDOW
@@ -465,3 +454,14 @@ def retry_now(reminder: Reminder) -> None:
 def troubled_count() -> int:
     """How many deliveries need a person's eye (one statement): the admin home page's count."""
     return db.session.execute(select(func.count(Reminder.id)).where(needs_attention())).scalar_one()
+
+
+def sync_open_loops() -> int:
+    """Re-derive the reminders of every confirmed loop, as after the team's cadence or
+    someone's working day changed; mail already sent stays sent. Returns how many loops."""
+    loops = db.session.execute(select(Loop).where(Loop.status == LoopStatus.CONFIRMED)).scalars()
+    count = 0
+    for loop in loops:
+        sync_loop_reminders(loop)
+        count += 1
+    return count

@@ -25,7 +25,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
@@ -33,12 +32,20 @@ from ..auth.permissions import can
 from ..extensions import db
 from ..library.store import latest_versions
 from ..models import Opening, Role, RubricVersion, ScriptVersion, User
-from ..web.input import Form, PlainText, canonical_zone, known_zone, strip
+from ..web.input import (
+    TIME_FORMATS,
+    Form,
+    PlainText,
+    between,
+    canonical_zone,
+    known_zone,
+    parsed,
+    strip,
+)
 from .catalogue import CandidateDetails, DecisionRules, OpeningDetails
 
 MAX_DEBRIEF_DELAY = 240
 RETIRED = "No longer in the library"
-TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # Chromium sends seconds when the step is under a minute
 
 
 def _optional_int(value: Any) -> Any:
@@ -49,20 +56,6 @@ def _optional_int(value: Any) -> Any:
         return int(value)
     except (TypeError, ValueError):
         return value
-
-
-def _parsed(form: Form, field: Any) -> None:
-    """Stop after a value that could not be read: one message, not one per later rule."""
-    if field.process_errors:
-        raise StopValidation()
-
-
-def _between(low: int, high: int, message: str):
-    def _check(form: Form, field: Any) -> None:
-        if field.data is not None and not low <= field.data <= high:
-            raise ValidationError(message)
-
-    return _check
 
 
 class OpeningForm(Form):
@@ -118,8 +111,8 @@ class OpeningForm(Form):
                 f"Enter how many minutes after the last interview the debrief starts, "
                 f"from 0 to {MAX_DEBRIEF_DELAY}."
             ),
-            _parsed,
-            _between(
+            parsed,
+            between(
                 0,
                 MAX_DEBRIEF_DELAY,
                 f"Enter a delay from 0 to {MAX_DEBRIEF_DELAY} minutes: a prompt debrief keeps "
@@ -243,7 +236,7 @@ class CandidateForm(Form):
         default=time(17, 0),
         validators=[
             InputRequired("Enter when the candidate's working day ends, as HH:MM."),
-            _parsed,
+            parsed,
         ],
         invalid_value_message="Enter the end as a 24-hour time HH:MM, for example 17:30.",
     )
@@ -283,7 +276,7 @@ class DecisionRulesForm(Form):
         places=None,
         validators=[
             Optional(),
-            _parsed,
+            parsed,
             NumberRange(1, 4, "Enter a level from 1 to 4, such as 2.5, or leave it empty."),
         ],
         invalid_value_message="Enter the line as a number, such as 2.5, or leave it empty.",
@@ -294,8 +287,8 @@ class DecisionRulesForm(Form):
         default=2,
         validators=[
             InputRequired("Enter how many interviewers should rate each weighted competency."),
-            _parsed,
-            _between(1, 5, "Enter from 1 to 5 raters: two or more make a rating reliable."),
+            parsed,
+            between(1, 5, "Enter from 1 to 5 raters: two or more make a rating reliable."),
         ],
         invalid_value_message="Enter a whole number of raters, such as 2.",
         render_kw={"min": 1, "max": 5, "inputmode": "numeric"},
@@ -305,8 +298,8 @@ class DecisionRulesForm(Form):
         default=PANEL_LIMIT,
         validators=[
             InputRequired("Enter the most interviews a loop of this opening should have."),
-            _parsed,
-            _between(1, 10, "Enter from 1 to 10 interviews."),
+            parsed,
+            between(1, 10, "Enter from 1 to 10 interviews."),
         ],
         invalid_value_message="Enter a whole number of interviews, such as 4.",
         render_kw={"min": 1, "max": 10, "inputmode": "numeric"},
@@ -382,7 +375,7 @@ def decision_rules_form(opening: Opening, names: dict[str, str]) -> DecisionRule
                 default=weights.get(key, 1),
                 validators=[
                     InputRequired(f"Enter a weight for {name}, from 0 to {MAX_WEIGHT}."),
-                    _parsed,
+                    parsed,
                     NumberRange(0, MAX_WEIGHT, f"Enter a weight for {name} from 0 to 10."),
                 ],
                 invalid_value_message=f"Enter the weight of {name} as a number, such as 1.5.",

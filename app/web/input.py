@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms import TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 # The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (a larger bound
 # value is an error there, and past 2**63 an OverflowError on SQLite).
@@ -238,3 +238,22 @@ def known_zone(form: Any, field: Any) -> None:
             f"“{field.data}” is not a time zone we know: use an IANA name such as Europe/Berlin, "
             "America/New_York or Asia/Kolkata."
         )
+
+
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # Chromium sends seconds when the step is under a minute
+
+
+def parsed(form: Any, field: Any) -> None:
+    """Stop after a value that could not be read: one message, not one per later rule."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+def between(low: int, high: int, message: str):
+    """A number from `low` to `high`, else `message`."""
+
+    def _check(form: Any, field: Any) -> None:
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(message)
+
+    return _check

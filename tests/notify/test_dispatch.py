@@ -130,13 +130,27 @@ def test_smtp_down_then_back_retries_and_loses_nothing(app, planned, smtp) -> No
     demo, loop, *_ = planned
     confirm_loop(loop, demo.users["coordinator"], "ok")
     db.session.commit()
-    due = (
+    pending = (
         db.session.execute(select(Reminder.id).where(Reminder.status == "pending")).scalars().all()
     )
     smtp.stop()
     now = later()
     report = dispatch_due(now)
-    assert sorted(report.retrying) == sorted(due) and report.sent == []
+    due = sorted(report.retrying)
+    assert report.sent == [] and report.failed == []
+    db.session.expire_all()
+    # Everything due is kept for a retry, but for follow-ups that a later one supersedes: each
+    # interviewer would hear once, not once per day missed.
+    withdrawn = db.session.execute(
+        select(Reminder.kind, Reminder.session_id).where(Reminder.id.in_(set(pending) - set(due)))
+    ).all()
+    assert withdrawn and {kind for kind, _ in withdrawn} == {"scorecard_followup"}
+    kept = db.session.execute(
+        select(Reminder.session_id).where(
+            Reminder.id.in_(due), Reminder.kind == "scorecard_followup"
+        )
+    ).scalars()
+    assert sorted(kept) == sorted({session for _, session in withdrawn})
     row = db.session.get(Reminder, due[0])
     db.session.refresh(row)
     assert row.status == "pending" and row.attempts == 1 and "Connection refused" in row.last_error

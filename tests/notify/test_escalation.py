@@ -106,8 +106,9 @@ def test_follow_ups_skip_the_weekend_and_follow_the_clock_change(on_friday, smtp
 
 
 def test_a_follow_up_the_dispatcher_missed_is_still_sent_late(on_friday, smtp) -> None:
-    """The scheduler was down past a follow-up's time and the loop changed meanwhile: the
-    follow-up is late, not lost. Only a loop recorded after the fact skips past ones."""
+    """The scheduler was down past two follow-ups' times and the loop changed meanwhile: the
+    interviewer hears once, late, not twice at once and not never. Only a loop recorded after
+    the fact skips past ones."""
     demo, loop, first, second = on_friday
     # Tuesday, two follow-ups past and unsent; Tomás submits, which syncs the loop's reminders.
     _fill(second.scorecard)
@@ -122,4 +123,10 @@ def test_a_follow_up_the_dispatcher_missed_is_still_sent_late(on_friday, smtp) -
         for m in smtp.inbox.messages
         if m["To"] == "priya@example.com" and m["Subject"].startswith("Reminder:")
     ]
-    assert len(sent) == 2, "Monday's and Tuesday's, late but once each"
+    assert len(sent) == 1, "two missed follow-ups arrive as one, late but not lost"
+    assert sent[0]["Subject"] == "Reminder: your scorecard for Ines Duarte is still a draft"
+    db.session.expire_all()
+    rows = reminders(loop, session_id=first.id, kind="scorecard_followup")
+    monday = next(r for r in rows if r.due_at == MONDAY_9_BERLIN)
+    assert monday.status == "cancelled" and "a later reminder" in monday.last_error
+    assert [r.status for r in rows if r.due_at > tuesday] == ["pending", "pending"]
