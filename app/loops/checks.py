@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Candidate, InterviewSession, Loop, LoopStatus
+from ..team import TeamPolicy
 from .planning import CoverageRow
 
 MAX_SESSIONS_PER_DAY = 4
@@ -24,15 +25,11 @@ MAX_BLOCK = timedelta(hours=2)
 MIN_BREAK = timedelta(minutes=15)
 
 
-# A hiring manager's working day in their own zone, until people keep their own hours.
-MANAGER_DAY = (time(9, 0), time(17, 0))
-
-
 @dataclass(frozen=True)
 class Warning:
     # too_many_in_a_day | outside_working_hours | no_break | back_to_back | candidate_overlap |
     # double_booked | in_the_past | debrief_before_last_interview | debrief_outside_hours |
-    # too_few_raters | too_many_interviews
+    # too_few_raters | too_many_interviews | over_weekly_limit | outside_interviewer_hours
     kind: str
     message: str
     session_ids: tuple[int, ...] = field(default=())
@@ -179,9 +176,9 @@ def _pairs_too_close(
     return warnings
 
 
-def debrief_warnings(loop: Loop) -> list[Warning]:
+def debrief_warnings(loop: Loop, policy: TeamPolicy) -> list[Warning]:
     """A pinned debrief that an interview now runs past, and a debrief outside the hiring
-    manager's working day, in their own zone."""
+    manager's working day (their own, else the team's), in their own zone."""
     debrief = loop.debrief
     if debrief is None:
         return []
@@ -202,7 +199,7 @@ def debrief_warnings(loop: Loop) -> list[Warning]:
     manager = loop.opening.hiring_manager
     zone = ZoneInfo(manager.time_zone)
     start, end = debrief.starts_at.astimezone(zone), debrief.ends_at.astimezone(zone)
-    first, last_hour = MANAGER_DAY
+    first, last_hour = policy.working_day_of(manager)
     if first <= start.time() and end.time() <= last_hour and start.date() == end.date():
         return warnings
     return [

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -35,6 +35,7 @@ from ..models import (
 from ..notify.calendar import debrief_invite, session_invite
 from ..notify.outbox import debrief_attendees, retry_by_hand
 from ..storage.types import utcnow
+from ..team import team_policy
 from ..web.timefmt import viewer_zone
 from .checks import (
     debrief_warnings,
@@ -44,6 +45,7 @@ from .checks import (
     schedule_warnings,
 )
 from .forms import ConfirmLoopForm, DebriefForm, MoveSessionForm, ReassignForm, SessionForm
+from .load import WeekLoad, load_warnings, week_of, weekly_loads
 from .planning import (
     CoverageError,
     NotesDecisionNeeded,
@@ -69,13 +71,34 @@ def _loop_or_404(loop_id: int) -> Loop:
     return load_loop(loop_id) or abort(404)
 
 
-def _session_form(formdata=None) -> SessionForm:
+def _people() -> list[User]:
+    return list(
+        db.session.execute(select(User).where(User.active.is_(True)).order_by(User.name)).scalars()
+    )
+
+
+def _load_label(load: WeekLoad) -> str:
+    """A person's week as the interviewer list shows it: how full, and their own hours."""
+    person = load.person
+    text = f"{load.interviews} of {load.limit} interviews that week"
+    if load.interviews >= load.limit:
+        text += ", full"
+    if person.working_day_starts is not None and person.working_day_ends is not None:
+        text += f"; works {person.working_day_starts:%H:%M}–{person.working_day_ends:%H:%M}"
+    return text
+
+
+def _load_week(loop: Loop) -> datetime:
+    """The week the interviewer list counts: the loop's first interview's, else this one."""
+    return min((s.starts_at for s in loop.sessions), default=utcnow())
+
+
+def _session_form(loop: Loop, formdata=None) -> SessionForm:
     form = SessionForm(formdata=formdata)
-    people = db.session.execute(
-        select(User).where(User.active.is_(True)).order_by(User.name)
-    ).scalars()
+    people = _people()
+    loads = weekly_loads(people, _load_week(loop), team_policy())
     form.interviewer_id.choices = [(0, "Choose…")] + [
-        (u.id, f"{u.name} ({u.email})") for u in people
+        (u.id, f"{u.name} ({u.email}) · {_load_label(loads[u.id])}") for u in people
     ]
     scripts = latest_versions(ScriptVersion)
     rubrics = latest_versions(RubricVersion)
@@ -96,11 +119,12 @@ def _focus_groups() -> list[tuple[RubricVersion, list[dict]]]:
 def _planner(loop: Loop, status: int = 200, **forms):
     names = competency_names()
     candidate = loop.candidate
-    forms.setdefault("session_form", _session_form())
+    policy = team_policy()
+    forms.setdefault("session_form", _session_form(loop))
     forms.setdefault("confirm_form", ConfirmLoopForm())
     forms.setdefault("debrief_form", DebriefForm())
     forms.setdefault("move_form", MoveSessionForm())
-    forms.setdefault("reassign_form", _reassign_form())
+    forms.setdefault("reassign_form", _reassign_form(loop))
     forms.setdefault("reassigning", None)
     forms.setdefault("moving", None)
     reminders = (
@@ -130,9 +154,11 @@ def _planner(loop: Loop, status: int = 200, **forms):
                 interviewer_clashes(loop),
                 utcnow() if loop.status == LoopStatus.PLANNING else None,
             ),
-            *debrief_warnings(loop),
+            *debrief_warnings(loop, policy),
             *panel_warnings(loop, coverage),
+            *load_warnings(loop, policy),
         ],
+        load_week=week_of(_load_week(loop), current_user),
         reminders=reminders,
         withdrawn=withdrawn,
         focus_groups=_focus_groups(),
@@ -146,13 +172,12 @@ def _planner(loop: Loop, status: int = 200, **forms):
     ), status
 
 
-def _reassign_form(formdata=None) -> ReassignForm:
+def _reassign_form(loop: Loop, formdata=None) -> ReassignForm:
     form = ReassignForm(formdata=formdata)
-    people = db.session.execute(
-        select(User).where(User.active.is_(True)).order_by(User.name)
-    ).scalars()
+    people = _people()
+    loads = weekly_loads(people, _load_week(loop), team_policy())
     form.interviewer_id.choices = [SelectChoice("0", "Choose…")] + [
-        SelectChoice(str(u.id), u.name) for u in people
+        SelectChoice(str(u.id), f"{u.name} · {_load_label(loads[u.id])}") for u in people
     ]
     return form
 
@@ -201,7 +226,7 @@ def _parse_local(form_field) -> object:
 def add(loop_id: int):
     loop = _loop_or_404(loop_id)
     require("loop.plan", loop)
-    form = _session_form(request.form)
+    form = _session_form(loop, request.form)
     if form.validate():
         starts_at = _parse_local(form.starts_at)
         interviewer = db.session.get(User, form.interviewer_id.data)
@@ -257,7 +282,7 @@ def reassign(loop_id: int, session_id: int):
     loop = _loop_or_404(loop_id)
     require("loop.plan", loop)
     session = _session_in(loop, session_id)
-    form = _reassign_form(request.form)
+    form = _reassign_form(loop, request.form)
     if form.validate():
         interviewer = db.session.get(User, form.interviewer_id.data) or abort(400)
         notes = form.notes.data

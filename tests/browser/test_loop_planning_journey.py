@@ -14,11 +14,18 @@ from app.models import Candidate
 from .test_interview_journey import sign_in
 
 
+def choose_person(select, person: str) -> None:
+    """Pick a person in an interviewer list, whose options also tell each one's week."""
+    option = select.locator("option", has_text=person)
+    expect(option).to_have_count(1)
+    select.select_option(value=option.get_attribute("value"))
+
+
 def add_interview(
     page: Page, interviewer: str, script: str, rubric: str, start: str, focus: list[str]
 ) -> None:
     form = page.locator("#add-session")
-    form.get_by_label("Interviewer").select_option(label=interviewer)
+    choose_person(form.get_by_label("Interviewer"), interviewer)
     form.get_by_label("Script").select_option(label=script)
     form.get_by_label("Rubric").select_option(label=rubric)
     # Only the chosen rubric's competencies are offered, by name.

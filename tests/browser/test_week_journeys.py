@@ -19,7 +19,7 @@ from app.notify.outbox import queue_mail, sync_loop_reminders
 from app.storage.types import utcnow
 
 from ..debriefs.test_debrief import submit
-from .test_loop_planning_journey import a_monday_next_june, add_interview
+from .test_loop_planning_journey import a_monday_next_june, add_interview, choose_person
 from .week import Week, expect_flash, subjects_once, to
 
 PRIYA, TOMAS, KWAME = "priya@example.com", "tomas@example.com", "kwame@example.com"
@@ -116,7 +116,7 @@ def test_coordinators_week_plan_confirm_reassign_cancel(demo, week: Week) -> Non
     # Priya cannot make it: Kwame takes her interview.
     actions = page.locator("#sessions tr.session-actions").first
     actions.locator("summary", has_text="Reassign").click()
-    actions.get_by_label("New interviewer").select_option(label="Kwame Mensah")
+    choose_person(actions.get_by_label("New interviewer"), "Kwame Mensah")
     actions.get_by_role("button", name="Reassign").click()
     expect_flash(page, "Interview reassigned to Kwame Mensah.")
     week.dispatch()

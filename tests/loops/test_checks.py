@@ -12,6 +12,7 @@ from app.extensions import db
 from app.loops.checks import debrief_warnings, local_datetime, schedule_warnings
 from app.loops.planning import add_session, start_loop
 from app.models import Candidate
+from app.team import team_policy
 
 
 @pytest.fixture
@@ -160,12 +161,12 @@ def test_a_debrief_outside_the_managers_day_warns(app, demo) -> None:
     local = loop.debrief.starts_at.astimezone(ZoneInfo(manager.time_zone))
     loop.debrief.starts_at = local.replace(hour=19, minute=0).astimezone(UTC)
     loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
-    (warning,) = debrief_warnings(loop)
+    (warning,) = debrief_warnings(loop, team_policy())
     assert warning.kind == "debrief_outside_hours"
     assert "19:00" in warning.message and f"(09:00–17:00 {manager.time_zone})" in warning.message
     loop.debrief.starts_at = local.replace(hour=11, minute=0).astimezone(UTC)
     loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
-    assert debrief_warnings(loop) == []
+    assert debrief_warnings(loop, team_policy()) == []
     loop.debrief.starts_at = local.replace(hour=19, minute=0).astimezone(UTC)
     loop.debrief.ends_at = loop.debrief.starts_at + timedelta(minutes=30)
     db.session.commit()
@@ -179,10 +180,10 @@ def test_a_pinned_debrief_an_interview_moves_past_warns(demo) -> None:
     loop = demo.opening.candidates[0].loops[0]
     debrief = loop.debrief
     debrief.pinned = True
-    assert [w.kind for w in debrief_warnings(loop)].count("debrief_before_last_interview") == 0
+    assert [w.kind for w in debrief_warnings(loop, team_policy())].count("debrief_before_last_interview") == 0
     last = max(loop.sessions, key=lambda s: s.ends_at)
     last.starts_at = debrief.starts_at + timedelta(minutes=10)
     last.ends_at = last.starts_at + timedelta(minutes=60)
-    (warning,) = [w for w in debrief_warnings(loop) if w.kind == "debrief_before_last_interview"]
+    (warning,) = [w for w in debrief_warnings(loop, team_policy()) if w.kind == "debrief_before_last_interview"]
     assert f"before the interview with {last.interviewer.name} ends" in warning.message
     assert "Move the debrief, or let it follow the interviews again" in warning.message
