@@ -220,6 +220,28 @@ class ScriptVersion(LibraryVersion, db.Model):
     def total_minutes(self) -> int:
         return sum(stage["minutes"] for stage in self.stages)
 
+    @property
+    def questions_stage(self) -> str | None:
+        """The stage where the candidate asks their questions, if the script has one."""
+        return next((s["key"] for s in self.stages if "question" in s["key"]), None)
+
+    @property
+    def interviewer_questions(self) -> dict[str, str]:
+        """What the interviewer asks, by `question_key`: every stage's questions but those
+        that hand the floor to the candidate."""
+        own = self.questions_stage
+        return {
+            question_key(q["ask"]): q["ask"]
+            for stage in self.stages
+            if stage["key"] != own
+            for q in stage.get("questions", [])
+        }
+
+
+def question_key(text: str) -> str:
+    """One question however it is spaced or capitalised: the same words are the same question."""
+    return " ".join(text.casefold().split())
+
 
 class Opening(db.Model):
     __tablename__ = "openings"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.permissions import can, require
 from ..extensions import db
 from ..loops.planning import competency_names
+from ..loops.questions import asked_earlier
 from ..models import InterviewSession, Loop, Scorecard
 from .coverage import COVERAGE_LABELS, coverage_of
 from .scorecards import (
@@ -85,11 +86,6 @@ def field_labels(session: InterviewSession) -> dict[str, str]:
     return labels
 
 
-def questions_stage(script: dict) -> str | None:
-    """The stage where the candidate asks their questions, if the script has one."""
-    return next((s["key"] for s in script["stages"] if "question" in s["key"]), None)
-
-
 def _competency_labeller(rubric):
     """A question's competency tags by name: the session's rubric's own, then the library's
     (a script may tag competencies of other rubrics)."""
@@ -114,7 +110,8 @@ def _render_interview(session, values, status=200, errors=None, conflicts=None, 
             coverage_labels=COVERAGE_LABELS,
             competency_label=_competency_labeller(session.rubric),
             labels=field_labels(session),
-            questions_stage=questions_stage(session.script.definition),
+            questions_stage=session.script.questions_stage,
+            asked_earlier=asked_earlier(session),
             can_see_private=can(current_user, "scorecard.view_private", scorecard),
         ),
         status,

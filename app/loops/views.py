@@ -63,6 +63,7 @@ from .planning import (
     unpin_debrief,
 )
 from .queries import load_loop
+from .questions import shared_question_warnings
 
 bp = Blueprint("loops", __name__)
 
@@ -157,6 +158,7 @@ def _planner(loop: Loop, status: int = 200, **forms):
             *debrief_warnings(loop, policy),
             *panel_warnings(loop, coverage),
             *load_warnings(loop, policy),
+            *shared_question_warnings(loop),
         ],
         load_week=week_of(_load_week(loop), current_user),
         reminders=reminders,

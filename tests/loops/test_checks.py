@@ -180,10 +180,16 @@ def test_a_pinned_debrief_an_interview_moves_past_warns(demo) -> None:
     loop = demo.opening.candidates[0].loops[0]
     debrief = loop.debrief
     debrief.pinned = True
-    assert [w.kind for w in debrief_warnings(loop, team_policy())].count("debrief_before_last_interview") == 0
+    assert [w.kind for w in debrief_warnings(loop, team_policy())].count(
+        "debrief_before_last_interview"
+    ) == 0
     last = max(loop.sessions, key=lambda s: s.ends_at)
     last.starts_at = debrief.starts_at + timedelta(minutes=10)
     last.ends_at = last.starts_at + timedelta(minutes=60)
-    (warning,) = [w for w in debrief_warnings(loop, team_policy()) if w.kind == "debrief_before_last_interview"]
+    (warning,) = [
+        w
+        for w in debrief_warnings(loop, team_policy())
+        if w.kind == "debrief_before_last_interview"
+    ]
     assert f"before the interview with {last.interviewer.name} ends" in warning.message
     assert "Move the debrief, or let it follow the interviews again" in warning.message
