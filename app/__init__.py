@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .admin import init_app as init_admin
+from .answers import init_app as init_answers
 from .auth import init_app as init_auth
 from .calibration import init_app as init_calibration
 from .debriefs import init_app as init_debriefs
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_debriefs(app)
     init_notify(app)
     init_openings(app)
+    init_answers(app)
     init_packets(app)
     init_erasure(app)
     init_calibration(app)

@@ -96,6 +96,30 @@ class ReminderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class AnswerTopic(enum.StrEnum):
+    """What candidates ask about. Compensation answers show only to those who may see pay."""
+
+    TEAM = "team"
+    WORK = "work"
+    REMOTE = "remote"
+    PROCESS = "process"
+    GROWTH = "growth"
+    COMPENSATION = "compensation"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "team": "The team",
+            "work": "The work",
+            "remote": "Remote and office",
+            "process": "The hiring process",
+            "growth": "Growth and learning",
+            "compensation": "Pay and benefits",
+            "other": "Other",
+        }[self.value]
+
+
 def search_key(*parts: str | None) -> str:
     """What list search matches against: case-folded, accents kept, one Unicode form.
 
@@ -415,6 +439,12 @@ class Scorecard(db.Model):
     # {competency_key: {"level": 1..4 | None, "evidence": str, "not_assessed": bool, "reason": str}}
     ratings: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSONType, default=dict)
     candidate_questions: Mapped[str] = mapped_column(Text, default="")
+    # Answer bank entries the candidate asked about ({answer id: True}), and what nobody could
+    # answer on the call: the hiring manager's follow-ups, one per line.
+    asked_answers: Mapped[dict[str, bool]] = mapped_column(
+        JSONType, default=dict, server_default="{}"
+    )
+    owed_answers: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The script's structured fields; private ones are shown only to author, hiring manager, admin.
     field_answers: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     recommendation: Mapped[str | None] = mapped_column(String(20))
@@ -494,6 +524,28 @@ class PanelVerdict(db.Model):
 
     debrief: Mapped[Debrief] = relationship(back_populates="verdicts")
     panelist: Mapped[User] = relationship()
+
+
+class CandidateAnswer(db.Model):
+    """An agreed answer to something candidates ask: an opening's own, or the whole team's
+    (`opening_id` None), searchable from the candidate-questions stage during the call."""
+
+    __tablename__ = "candidate_answers"
+    __table_args__ = (_enum_check("topic", AnswerTopic),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opening_id: Mapped[int | None] = mapped_column(ForeignKey("openings.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    opening: Mapped[Opening | None] = relationship()
+
+    @property
+    def topic_label(self) -> str:
+        return AnswerTopic(self.topic).label
 
 
 class TeamSettings(db.Model):

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"notify"},
     {"library"},
     {"openings"},
+    {"answers"},
     {"loops"},
     {"interviews"},
     {"debriefs"},

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import (
     AuditEvent,
     Candidate,
+    CandidateAnswer,
     Debrief,
     InterviewSession,
     Loop,
@@ -74,6 +75,9 @@ ACTIONS: dict[str, str] = {
     "user.reset_link_issued": "issued a password link",
     "user.password_set": "set a new password with a link",
     "reminder.retried": "retried a mail delivery",
+    "answer.added": "added an agreed answer to what candidates ask",
+    "answer.changed": "changed an agreed answer",
+    "answer.deleted": "deleted an agreed answer",
 }
 
 
@@ -128,6 +132,10 @@ KINDS: dict[str, Kind] = {
     "records": Kind(
         "Opening or candidate created or edited",
         ("opening.created", "opening.updated", "candidate.created", "candidate.updated"),
+    ),
+    "answers": Kind(
+        "Agreed answer added, changed or deleted",
+        ("answer.added", "answer.changed", "answer.deleted"),
     ),
     "erasures": Kind("Candidate erased", ("candidate.erased",)),
     "mail": Kind("Mail delivery retried", ("reminder.retried",)),
@@ -272,12 +280,25 @@ def _reminders(ids: list[int]) -> dict[int, ObjectRef]:
     }
 
 
+def _answers(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(
+        select(CandidateAnswer.id, CandidateAnswer.question).where(CandidateAnswer.id.in_(ids))
+    )
+    return {
+        id_: ObjectRef(
+            f"the answer to “{_short(question)}”", url_for("answers.edit", answer_id=id_)
+        )
+        for id_, question in rows
+    }
+
+
 def _team_settings(ids: list[int]) -> dict[int, ObjectRef]:
     return {id_: ObjectRef("the team's settings", url_for("admin.team_settings")) for id_ in ids}
 
 
 OBJECT_LOOKUPS = {
     "team_settings": _team_settings,
+    "candidate_answers": _answers,
     "users": _users,
     "loops": _loops,
     "debriefs": _debriefs,
@@ -287,7 +308,11 @@ OBJECT_LOOKUPS = {
     "openings": _openings,
     "reminders": _reminders,
 }
-OBJECT_NOUNS = {"interview_sessions": "interview", "reminders": "mail"}
+OBJECT_NOUNS = {
+    "interview_sessions": "interview",
+    "reminders": "mail",
+    "candidate_answers": "agreed answer",
+}
 
 
 def _objects(events: list[AuditEvent]) -> dict[tuple[str, int], ObjectRef]:

@@ -243,6 +243,21 @@ def _manage_candidate(user: User, target: Candidate | Opening) -> bool:
     return _manage_opening(user, opening)
 
 
+def _view_answers(user: User, opening: Opening | None) -> bool:
+    """The team's answers: everyone; an opening's: whoever may view the opening."""
+    return opening is None or _view_opening(user, opening)
+
+
+def _sees_pay_answers(user: User, opening: Opening | None) -> bool:
+    """Pay and benefits answers: admins, and hiring managers (of the opening, when there is
+    one); never an interviewer or a coordinator."""
+    if _is(user, Role.ADMIN):
+        return True
+    if opening is None:
+        return _is(user, Role.HIRING_MANAGER)
+    return is_hiring_manager_of(user, opening)
+
+
 def _assign_opening(user: User, manager: User) -> bool:
     """Whom an opening may be handed to: admins and coordinators choose any hiring manager; a
     hiring manager keeps their openings (handing one over is a coordinator's job)."""
@@ -336,6 +351,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "calibration.view_opening": _decide,
     "speed.view": _sees_team_figures,
     "speed.view_own": _signed_in,
+    "answers.view": _view_answers,
+    "answers.manage": _manage_opening,
+    "answers.view_compensation": _sees_pay_answers,
 }
 
 

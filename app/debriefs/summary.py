@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..answers.asked import bank_questions, lines_of
 from ..loops.queries import load_loop  # noqa: F401  (re-exported: the packet loads loops too)
-from ..models import InterviewSession, Loop, Recommendation, Scorecard
+from ..models import InterviewSession, Loop, Recommendation, Scorecard, question_key
 from ..web.timefmt import local_time
 from .composite import Composite, combine
 
@@ -47,7 +48,8 @@ class Column:
     ratings: dict[str, Rating]
     stage_notes: list[tuple[str, str]]  # (stage title, notes) in script order
     answers: list[tuple[str, str, bool]]  # (label, answer, private)
-    questions: list[str]
+    questions: list[str]  # ticked in the answer bank first, then typed
+    owed: list[str] = field(default_factory=list)  # what nobody could answer on the call
     # The interviewer's name, and the interview's when they ran more than one in the loop:
     # two columns headed by one name would look like the same scorecard twice.
     label: str = ""
@@ -100,6 +102,16 @@ class DebriefSummary:
         )
 
     @property
+    def owed_answers(self) -> list[tuple[str, str]]:
+        """What we owe the candidate: (question, who heard it), each question once."""
+        owed: dict[str, tuple[str, list[str]]] = {}
+        for column in self.columns:
+            for question in column.owed:
+                wording, heard = owed.setdefault(question_key(question), (question, []))
+                heard.append(column.interviewer.name)
+        return [(wording, ", ".join(dict.fromkeys(heard))) for wording, heard in owed.values()]
+
+    @property
     def disagreements(self) -> list[CompetencyRow]:
         return [row for row in self.rows if row.disagreement]
 
@@ -128,6 +140,10 @@ def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> Debri
         for index, label in enumerate(session.rubric.scale_labels, start=1):
             scale.setdefault(index, label)
         columns.append(_column(session, card, include_private))
+    bank = bank_questions([c.scorecard for c in columns])
+    for column in columns:
+        ticked = [bank[int(i)] for i in column.scorecard.asked_answers or {} if int(i) in bank]
+        column.questions = [*sorted(ticked, key=str.casefold), *column.questions]
 
     per_interviewer = Counter(c.session.interviewer_id for c in columns)
     for column in columns:
@@ -182,7 +198,12 @@ def _column(session: InterviewSession, card: Scorecard, include_private: bool) -
                 continue
             value = (card.field_answers or {}).get(answer["key"], "")
             answers.append((answer["label"], value, private))
-    questions = [
-        line.strip() for line in (card.candidate_questions or "").splitlines() if line.strip()
-    ]
-    return Column(card, session, ratings, notes, answers, questions)
+    return Column(
+        card,
+        session,
+        ratings,
+        notes,
+        answers,
+        lines_of(card.candidate_questions),
+        lines_of(card.owed_answers),
+    )

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from ..answers.bank import answers_for
 from ..auth.accounts import create_user
 from ..calibration.refresh import refresh_calibration
 from ..extensions import db
@@ -18,6 +19,7 @@ from ..library.store import load_library
 from ..loops.planning import add_session, schedule_debrief, send_invitations, start_loop
 from ..models import Candidate, LoopStatus, Opening, RubricVersion, ScriptVersion, User
 from ..web.timefmt import zone
+from .answers import seed_answers, tick_asked
 from .history import DEMO_PASSWORD, HISTORY_USERS, latest_version, seed_history
 
 DEMO_USERS = [
@@ -122,6 +124,7 @@ def seed_demo(now: datetime | None = None) -> DemoTeam:
     db.session.refresh(loop)
     loop.status = LoopStatus.CONFIRMED
     schedule_debrief(loop)
+    seed_answers(users["manager"], opening)
     return DemoTeam(users=users, opening=opening)
 
 
@@ -150,6 +153,7 @@ def seed_command() -> None:
         # mail arrive in the Maildir within the first minutes of `make run`.
         send_invitations(team.opening.candidates[0].loops[0])
         history = seed_history(team.users, team.opening, now)
+        tick_asked(history.cards, answers_for(team.users["manager"], team.opening), seed=11)
         db.session.commit()
         refresh_calibration()
         click.echo("Demo team created; its invitations are on their way to the outbox.")

@@ -9,7 +9,7 @@ time. Not part of the test suite's demo fixture: only `make run` and calibration
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from statistics import fmean
 
@@ -25,6 +25,7 @@ from ..models import (
     LoopStatus,
     Recommendation,
     RubricVersion,
+    Scorecard,
     ScorecardStatus,
     ScriptVersion,
     User,
@@ -76,6 +77,7 @@ EVIDENCE = {
 class History:
     loops: int
     scorecards: int
+    cards: list[Scorecard] = field(default_factory=list)
 
 
 def latest_version(model: type[RubricVersion] | type[ScriptVersion], key: str):
@@ -132,6 +134,7 @@ def seed_history(
     staged = latest_version(ScriptVersion, "staged-45")
     design_script = latest_version(ScriptVersion, "system-design")
     scorecards = 0
+    cards: list[Scorecard] = []
     for index in range(candidates):
         name = PAST_NAMES[index % len(PAST_NAMES)]
         if index >= len(PAST_NAMES):
@@ -164,6 +167,7 @@ def seed_history(
             levels = {key: _level(strength, bias, rng) for key in focus}
             all_levels.extend(levels.values())
             card = session.scorecard
+            cards.append(card)
             card.ratings = {
                 key: {"level": level, "evidence": EVIDENCE[level], "not_assessed": False}
                 for key, level in levels.items()
@@ -198,4 +202,4 @@ def seed_history(
         candidate.status = (CandidateStatus.HIRED if hire else CandidateStatus.NOT_HIRED).value
         candidate.last_activity_at = debrief.decided_at
     db.session.flush()
-    return History(loops=candidates, scorecards=scorecards)
+    return History(loops=candidates, scorecards=scorecards, cards=cards)

@@ -205,6 +205,8 @@ def erase_candidate(
         card.stage_notes = {}
         card.ratings = _scrub_ratings(card.ratings)
         card.candidate_questions = ""
+        card.asked_answers = {}
+        card.owed_answers = ""
         card.field_answers = {}
         card.summary = ""
         card.version += 1  # an autosave started before the erasure now conflicts

@@ -7,10 +7,13 @@ Paths are what autosave, conflicts and validation speak about:
   rating.<competency>.not_assessed / .reason
   answer.<field>                the script's structured fields (some private)
   candidate_questions, summary, recommendation, clock_started_at
+  asked.<answer id>             the candidate asked what this answer bank entry answers
+  owed_answers                  what nobody could answer: the hiring manager's follow-ups
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +21,7 @@ from typing import Any
 
 from ..models import Recommendation
 
+ASKED_PATH = re.compile(r"asked\.[1-9][0-9]{0,9}")
 MAX_TEXT = 20_000  # characters per field: about ten pages of notes
 # Characters in all text fields of one scorecard: what its packet pages are bounded by.
 MAX_SCORECARD_TEXT = 60_000
@@ -107,6 +111,9 @@ class ScorecardForm:
         try:
             return self.specs[path]
         except KeyError:
+            # One tick per answer bank entry: the bank changes, the script does not.
+            if ASKED_PATH.fullmatch(path):
+                return FieldSpec(path, "flag")
             raise FieldError(path, "is not a field of this scorecard") from None
 
     def text_length(self, value_of: Callable[[str], Any]) -> int:
@@ -175,6 +182,7 @@ def _build_form(script: dict, focus: tuple[str, ...]) -> ScorecardForm:
             specs[path] = FieldSpec(path, kind)
     for path, kind in (
         ("candidate_questions", "text"),
+        ("owed_answers", "text"),
         ("summary", "text"),
         ("clock_started_at", "timestamp"),
     ):
@@ -197,8 +205,14 @@ def read_value(values: dict[str, Any], path: str) -> Any:
     if head == "rating":
         competency, _, leaf = rest.rpartition(".")
         return (values["ratings"] or {}).get(competency, {}).get(leaf, EMPTY[leaf])
+    if head == "asked":
+        return bool((values["asked_answers"] or {}).get(rest, False))
     value = values[path]
-    return "" if value is None and path in ("candidate_questions", "summary") else value
+    return (
+        ""
+        if value is None and path in ("candidate_questions", "owed_answers", "summary")
+        else value
+    )
 
 
 def write_values(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +223,12 @@ def write_values(values: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
         if head in ("notes", "answer"):
             column = "stage_notes" if head == "notes" else "field_answers"
             updated.setdefault(column, dict(values[column] or {}))[rest] = value
+        elif head == "asked":
+            asked = updated.setdefault("asked_answers", dict(values["asked_answers"] or {}))
+            if value:
+                asked[rest] = True
+            else:
+                asked.pop(rest, None)
         elif head == "rating":
             competency, _, leaf = rest.rpartition(".")
             ratings = updated.setdefault(

@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.permissions import can
 from ..extensions import db
 from ..models import (
+    CandidateAnswer,
     InterviewSession,
     Loop,
     LoopStatus,
@@ -45,6 +46,8 @@ STORED_COLUMNS = (
     "ratings",
     "field_answers",
     "candidate_questions",
+    "asked_answers",
+    "owed_answers",
     "summary",
     "recommendation",
     "clock_started_at",
@@ -102,7 +105,9 @@ def stored_values(scorecard: Scorecard) -> dict[str, Any]:
 def current_values(scorecard: Scorecard) -> dict[str, Any]:
     """Every field of the scorecard by path, as stored."""
     stored = stored_values(scorecard)
-    return {path: read_value(stored, path) for path in scorecard_form(scorecard).specs}
+    values = {path: read_value(stored, path) for path in scorecard_form(scorecard).specs}
+    values.update({f"asked.{key}": True for key in scorecard.asked_answers or {}})
+    return values
 
 
 def scorecard_for_saving(scorecard_id: int) -> Scorecard | None:
@@ -143,6 +148,7 @@ def save_changes(
         raise InvalidSave({"base_version": f"must be a version from 1 to {scorecard.version}"})
     form = scorecard_form(scorecard)
     changes = clean_changes(form, raw_changes)
+    _refuse_unknown_answers(scorecard, changes)
     values = stored_values(scorecard)
     field_versions = scorecard.field_versions or {}
     conflicts, to_save = {}, {}
@@ -172,6 +178,37 @@ def save_changes(
     scorecard.version, scorecard.updated_at = new_version, now or utcnow()
     db.session.flush()
     return SaveResult(new_version, scorecard.updated_at, sorted(to_save), conflicts, updated)
+
+
+def _refuse_unknown_answers(scorecard: Scorecard, changes: dict[str, Any]) -> None:
+    """A tick for an answer must name one of the opening's or the team's answers (one query,
+    only when the save ticks something)."""
+    ticked = {
+        int(path.split(".", 1)[1])
+        for path, value in changes.items()
+        if path.startswith("asked.") and value
+    }
+    if not ticked:
+        return
+    known = set(
+        db.session.execute(
+            select(CandidateAnswer.id).where(
+                CandidateAnswer.id.in_(ticked),
+                or_(
+                    CandidateAnswer.opening_id.is_(None),
+                    CandidateAnswer.opening_id == scorecard.session.loop.opening_id,
+                ),
+            )
+        ).scalars()
+    )
+    unknown = sorted(ticked - known)
+    if unknown:
+        raise InvalidSave(
+            {
+                f"asked.{i}": "is not in this opening's answer bank (it may have been deleted)"
+                for i in unknown
+            }
+        )
 
 
 def submission_errors(scorecard: Scorecard, min_evidence: int) -> dict[str, str]:
@@ -248,6 +285,7 @@ def amend_scorecard(
         return {"amend_reason": problem}
     form = scorecard_form(scorecard)
     changes = clean_changes(form, raw_changes)
+    _refuse_unknown_answers(scorecard, changes)
     values = stored_values(scorecard)
     before = {p: read_value(values, p) for p, v in changes.items() if read_value(values, p) != v}
     if not before:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import (
@@ -17,11 +18,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..answers.asked import bank_questions
+from ..answers.bank import answers_for
 from ..auth.permissions import can, require
 from ..extensions import db
 from ..loops.planning import competency_names
 from ..loops.questions import asked_earlier
-from ..models import InterviewSession, Loop, Scorecard
+from ..models import CandidateAnswer, InterviewSession, Loop, Scorecard
 from .coverage import COVERAGE_LABELS, coverage_of
 from .scorecards import (
     InvalidSave,
@@ -59,10 +62,11 @@ def _scorecard_or_404(scorecard_id: int) -> Scorecard:
     return scorecard or abort(404)
 
 
-def _posted_values(scorecard: Scorecard) -> dict[str, Any]:
-    """Every field of the plain form post, as the user typed it (checkbox absent = off)."""
+def _posted_values(scorecard: Scorecard, shown_answers: Iterable[int] = ()) -> dict[str, Any]:
+    """Every field of the plain form post, as the user typed it (checkbox absent = off); of
+    the answer bank's ticks, those of the answers the page showed."""
     form = scorecard_form(scorecard)
-    values = {}
+    values: dict[str, Any] = {f"asked.{i}": f"asked.{i}" in request.form for i in shown_answers}
     for path, spec in form.specs.items():
         if path == "clock_started_at":
             continue
@@ -82,6 +86,7 @@ def field_labels(session: InterviewSession) -> dict[str, str]:
             labels[f"rating.{key}.{leaf}"] = f"{name} ({what})"
     for stage in session.script.stages:
         labels[f"notes.{stage['key']}"] = f"Notes: {stage['title']}"
+    labels["owed_answers"] = "Questions nobody could answer yet"
     labels["recommendation"] = "Recommendation"
     return labels
 
@@ -91,6 +96,10 @@ def _competency_labeller(rubric):
     (a script may tag competencies of other rubrics)."""
     names = {**competency_names(), **{c["key"]: c["name"] for c in rubric.competencies}}
     return lambda key: names.get(key, key)
+
+
+def _bank(session: InterviewSession) -> list[CandidateAnswer]:
+    return answers_for(current_user, session.loop.opening)
 
 
 def _render_interview(session, values, status=200, errors=None, conflicts=None, version=None):
@@ -112,6 +121,7 @@ def _render_interview(session, values, status=200, errors=None, conflicts=None, 
             labels=field_labels(session),
             questions_stage=session.script.questions_stage,
             asked_earlier=asked_earlier(session),
+            answers=_bank(session),
             can_see_private=can(current_user, "scorecard.view_private", scorecard),
         ),
         status,
@@ -142,7 +152,7 @@ def save_interview(session_id: int):
         abort(404)  # its draft was retired when the candidate's data was erased
     scorecard = scorecard_for_saving(session.scorecard.id) or abort(404)
     require("scorecard.edit", scorecard)
-    posted = _posted_values(scorecard)
+    posted = _posted_values(scorecard, [a.id for a in _bank(session)])
     try:
         base_version = int(request.form.get("base_version", ""))
     except ValueError:
@@ -224,6 +234,7 @@ def scorecard(scorecard_id: int):
         script=session.script.definition,
         rubric=session.rubric,
         values=current_values(scorecard),
+        asked_from_bank=sorted(bank_questions([scorecard]).values(), key=str.casefold),
         can_see_private=can(current_user, "scorecard.view_private", scorecard),
         can_amend=scorecard.is_submitted and scorecard.interviewer_id == current_user.id,
     )

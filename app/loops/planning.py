@@ -323,6 +323,7 @@ def _has_content(card: Scorecard) -> bool:
         *(card.stage_notes or {}).values(),
         card.summary or "",
         card.candidate_questions or "",
+        card.owed_answers or "",
         *(card.field_answers or {}).values(),
     ]
     rated = any(

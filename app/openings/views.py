@@ -103,6 +103,7 @@ def detail(opening_id: int):
         # The packets feature sits above this one: link it only when it is served.
         packets_page="packets.opening_page" in current_app.view_functions
         and can(current_user, "debrief.decide", opening),
+        answers_page="answers.opening" in current_app.view_functions,
         calibration_page="calibration.opening" in current_app.view_functions
         and can(current_user, "calibration.view_opening", opening),
     )

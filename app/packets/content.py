@@ -34,7 +34,7 @@ PANEL = "panel"  # without them: the panel
 VARIANTS = (FULL, PANEL)
 
 # Raise when packet_data changes shape in a way the templates' text does not show.
-FORMAT = 4
+FORMAT = 5
 TEMPLATE_FILES = (
     "templates/pdf/packet.html",
     "templates/_macros/composite.html",
@@ -204,6 +204,10 @@ def packet_data(loop: Loop, variant: str, names: dict[str, str]) -> dict[str, An
             for s in summary.missing_scorecards
         ],
         "scorecards": [_scorecard(c, names, when) for c in columns],
+        "owed": [
+            {"question": question, "dir": direction(question), "heard": heard}
+            for question, heard in summary.owed_answers
+        ],
         "private_included": variant == FULL,
     }
 

@@ -20,7 +20,7 @@ depends_on = None
 def upgrade():
     op.create_table(
         "team_settings",
-        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("followup_minutes", sa.Integer(), nullable=False),
         sa.Column("daily_reminders", sa.Integer(), nullable=False),
         sa.Column("tell_manager_hours", sa.Integer(), nullable=False),
@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("working_day_ends", sa.Time(), nullable=False),
         sa.Column("weekly_interview_limit", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_team_settings")),
     )
     op.add_column("users", sa.Column("weekly_interview_limit", sa.Integer(), nullable=True))
     op.add_column("users", sa.Column("working_day_starts", sa.Time(), nullable=True))

@@ -94,6 +94,18 @@ LENA = lambda team: {"candidate_id": _demo_candidate(team, "Lena Fischer").id}  
 ARJUN = lambda team: {"candidate_id": _demo_candidate(team, "Arjun Mehta").id}  # noqa: E731
 
 
+def _answer(team: DemoTeam, topic: str) -> dict:
+    from app.answers.bank import AnswerDetails, add_answer
+
+    answer = add_answer(
+        team.users["manager"], team.opening, AnswerDetails(topic, f"About {topic}?", "Yes.")
+    )
+    return {"answer_id": answer.id}
+
+
+REMOTE_ANSWER = lambda team: _answer(team, "remote")  # noqa: E731
+PAY_ANSWER = lambda team: _answer(team, "compensation")  # noqa: E731
+
 KWAME = lambda team: {"user_id": team.users["kwame"].id}  # noqa: E731
 ADA = lambda team: {"user_id": team.users["admin"].id}  # noqa: E731
 
@@ -195,6 +207,24 @@ ROUTES = {
         case(DEMO_OPENING, only(*MANAGERS, "interviewer", "panel_done"), "its panel sees it")
     ],
     ("openings.edit", "GET"): [case(DEMO_OPENING, only(*MANAGERS))],
+    # The answer bank: read by whoever sees the opening, kept by those who manage it; pay
+    # answers only for admins and the opening's hiring manager (others: not found).
+    ("answers.team", "GET"): [case(lambda team: {}, SIGNED_IN_PAGE)],
+    ("answers.team", "POST"): [case(lambda team: {}, only(*MANAGERS, ok=400))],
+    ("answers.opening", "GET"): [
+        case(DEMO_OPENING, only(*MANAGERS, "interviewer", "panel_done"), "its panel reads it")
+    ],
+    ("answers.opening", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],
+    ("answers.edit", "GET"): [
+        case(REMOTE_ANSWER, only(*MANAGERS)),
+        case(PAY_ANSWER, {**only("admin", "hiring_manager"), "coordinator": 404}, "pay"),
+    ],
+    # A post without fields keeps the answer as it is: "Nothing changed".
+    ("answers.edit", "POST"): [case(REMOTE_ANSWER, only(*MANAGERS, ok=302))],
+    ("answers.delete", "POST"): [
+        case(REMOTE_ANSWER, only(*MANAGERS, ok=302)),
+        case(PAY_ANSWER, {**only("admin", "hiring_manager", ok=302), "coordinator": 404}, "pay"),
+    ],
     ("openings.edit", "POST"): [case(DEMO_OPENING, only(*MANAGERS, ok=400))],
     # How ratings combine is the decider's: the opening's hiring manager and admins.
     ("openings.decision_rules", "GET"): [case(DEMO_OPENING, only("admin", "hiring_manager"))],

@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from app.answers.bank import AnswerDetails, add_answer
 from app.demo import DEMO_PASSWORD, DEMO_USERS, DemoTeam
 from app.extensions import db
 from app.interviews.scorecards import scorecard_form
@@ -77,6 +78,23 @@ class Endpoint:
 
 
 # ---- Targets in the demo team ----
+
+
+def _an_answer(team: DemoTeam) -> dict[str, Any]:
+    answer = add_answer(
+        team.users["manager"],
+        team.opening,
+        AnswerDetails("remote", "Can I work from home?", "Two office days."),
+    )
+    return {"answer_id": answer.id}
+
+
+def _answer_fields(team: DemoTeam) -> Fields:
+    return {
+        "topic": st.sampled_from(["team", "remote", "compensation", "salary", ""]),
+        "question": any_text(300),
+        "answer": any_text(3000),
+    }
 
 
 def _loop(team: DemoTeam):
@@ -376,6 +394,33 @@ ENDPOINTS: list[Endpoint] = [
         url_args=_kwame,
         fields=lambda team: {"seniority": st.sampled_from(["1", "3", "5", "0", "6", "x", ""])},
         may_change=lambda body: ("users.seniority", "audit_events+"),
+    ),
+    Endpoint(
+        ("answers.team", "POST"),
+        allowed=MANAGERS,
+        fields=_answer_fields,
+        may_change=lambda body: ("candidate_answers+", "audit_events+"),
+    ),
+    Endpoint(
+        ("answers.opening", "POST"),
+        allowed=MANAGERS,
+        url_args=lambda team: {"opening_id": team.opening.id},
+        fields=_answer_fields,
+        may_change=lambda body: ("candidate_answers+", "audit_events+"),
+    ),
+    Endpoint(
+        ("answers.edit", "POST"),
+        allowed=MANAGERS,
+        url_args=_an_answer,
+        fields=_answer_fields,
+        may_change=lambda body: ("candidate_answers.*", "audit_events+"),
+    ),
+    Endpoint(
+        ("answers.delete", "POST"),
+        allowed=MANAGERS,
+        url_args=_an_answer,
+        fields=lambda team: {"confirm": st.sampled_from(["yes", "no", ""])},
+        may_change=lambda body: ("candidate_answers-", "audit_events+"),
     ),
     Endpoint(
         ("admin.change_interviewing_week", "POST"),
@@ -794,6 +839,9 @@ NO_INPUT = {
     "packets.opening_page",
     "admin.new_user",
     "admin.user",
+    "answers.team",
+    "answers.opening",
+    "answers.edit",
     "admin.team_settings",
     "auth.reset_link",
     "auth.reset_password",

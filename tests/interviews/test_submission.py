@@ -273,8 +273,9 @@ def test_what_the_candidate_asked_has_one_place_shown_where_it_was_asked(priya, 
     client, _ = priya
     page = client.get(f"/interviews/{priya_card.session_id}").get_data(as_text=True)
     stage = page.split('id="stage-candidate-questions"', 1)[1].split("</section>", 1)[0]
-    assert stage.count("<textarea") == 2, "its notes and the questions it is about"
+    assert stage.count("<textarea") == 3, "its notes, what they asked, what we owe them"
     assert "Questions the candidate asked" in stage
+    assert "Questions nobody could answer yet" in stage
     assert "What they asked about" not in page
     logistics = page.split('id="stage-logistics"', 1)[1].split("</section>", 1)[0]
     assert "Questions the candidate asked" not in logistics

@@ -11,6 +11,29 @@
     summary.focus();
   }
 
+  // The answer bank's search: hide the answers that miss any typed word. Without JavaScript
+  // every answer simply shows.
+  document.querySelectorAll("[data-answer-bank]").forEach(function (bank) {
+    var search = bank.querySelector("[data-answer-search]");
+    var none = bank.querySelector("[data-answer-none]");
+    var answers = Array.prototype.slice.call(bank.querySelectorAll("[data-answer-text]"));
+    search.addEventListener("input", function () {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      answers.forEach(function (answer) {
+        var text = answer.getAttribute("data-answer-text");
+        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        answer.hidden = !match;
+        if (match) shown += 1;
+      });
+      none.hidden = shown > 0 || answers.length === 0;
+    });
+    // Enter in the search box must not submit the scorecard around it.
+    search.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
+  });
+
   // Interview notes kept on this device are removed when the person signs out.
   var form = document.querySelector("form[action$='/logout']");
   if (!form) return;
