@@ -8,15 +8,14 @@ Revises: 0001
 Create Date: 2026-11-25 15:00:00
 
 """
-
 import unicodedata
 
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0002"
-down_revision = "0001"
+revision = '0002'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 
@@ -35,7 +34,9 @@ def _fill(table_name, columns):
         sa.column("search_text", sa.String),
         *(sa.column(name, sa.String) for name in columns),
     )
-    rows = connection.execute(sa.select(table.c.id, *(table.c[name] for name in columns))).all()
+    rows = connection.execute(
+        sa.select(table.c.id, *(table.c[name] for name in columns))
+    ).all()
     for row in rows:
         connection.execute(
             table.update()
@@ -50,17 +51,17 @@ def upgrade():
     for table_name, columns in (("openings", ("title",)), ("candidates", ("name", "email"))):
         with op.batch_alter_table(table_name, schema=None) as batch_op:
             batch_op.add_column(
-                sa.Column("search_text", sa.String(), server_default="", nullable=False)
+                sa.Column('search_text', sa.String(), server_default='', nullable=False)
             )
         _fill(table_name, columns)
         with op.batch_alter_table(table_name, schema=None) as batch_op:
             batch_op.create_index(
-                batch_op.f(f"ix_{table_name}_search_text"), ["search_text"], unique=False
+                batch_op.f(f'ix_{table_name}_search_text'), ['search_text'], unique=False
             )
 
 
 def downgrade():
     # A plain DROP COLUMN (SQLite 3.35+), not a batch rebuild that foreign keys would refuse.
     for table_name in ("candidates", "openings"):
-        op.drop_index(op.f(f"ix_{table_name}_search_text"), table_name=table_name)
-        op.drop_column(table_name, "search_text")
+        op.drop_index(op.f(f'ix_{table_name}_search_text'), table_name=table_name)
+        op.drop_column(table_name, 'search_text')

@@ -21,9 +21,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=80), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
-        sa.Column(
-            "window_started_at", app.storage.types.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("window_started_at", app.storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("locked_until", app.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_throttles")),
         sa.UniqueConstraint("key", name=op.f("uq_sign_in_throttles_key")),

@@ -56,7 +56,9 @@ def upgrade():
             ["panelist_id"], ["users.id"], name=op.f("fk_panel_verdicts_panelist_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_verdicts")),
-        sa.UniqueConstraint("debrief_id", "panelist_id", name=op.f("uq_panel_verdicts_debrief_id")),
+        sa.UniqueConstraint(
+            "debrief_id", "panelist_id", name=op.f("uq_panel_verdicts_debrief_id")
+        ),
     )
     op.create_index(op.f("ix_panel_verdicts_debrief_id"), "panel_verdicts", ["debrief_id"])
 
