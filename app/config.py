@@ -73,6 +73,9 @@ class Defaults:
     MAILDIR: str | None = None  # None: instance/mail
 
     DISPATCH_INTERVAL_SECONDS = 5.0  # how often the scheduler process polls the outbox
+    # SMTP connections one dispatcher sends over at once: a slow mail server then delays a
+    # burst by a fraction. Mails to one person still go one after another, in order.
+    OUTBOX_SMTP_CONNECTIONS = 4
 
     # The PDF debrief packet, rendered off the request path by the scheduler process.
     PACKET_POLL_SECONDS = 2.0  # how often the renderer looks for packets to render

@@ -16,12 +16,11 @@ else is retried with backoff, timed from the database's clock at the failure.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -33,7 +32,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import InterviewSession, Loop, Reminder, ReminderStatus
 from .messages import build_message
-from .transports import Transport, describe_failure, transport_from_config
+from .transports import SmtpTransport, Transport, describe_failure, transport_from_config
 
 log = logging.getLogger(__name__)
 
@@ -156,25 +155,43 @@ class _Lease:
 
 
 class _Sender:
-    """Sends on a thread of its own, so the run's thread (which owns the database session)
-    renews the lease while one SMTP conversation takes its time."""
+    """Sends on threads of their own, over `len(transports)` connections at once, so the run's
+    thread (which owns the database session) renews the lease and marks what was accepted
+    while slow SMTP conversations take their time."""
 
-    def __init__(self, transport: Transport):
-        self.transport = transport
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+    def __init__(self, transports: list[Transport]):
+        self.transports = transports
+        self.width = len(transports)
+        self.idle: queue.SimpleQueue[Transport] = queue.SimpleQueue()
+        for transport in transports:
+            self.idle.put(transport)
+        self.pool = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="outbox-send")
 
-    def send(self, message: Message, keep_alive: Callable[[], None], every: float) -> None:
-        future = self.pool.submit(self.transport.send, message)
-        while True:
-            try:
-                future.result(timeout=every)
-                return
-            except FutureTimeout:
-                keep_alive()
+    def submit(self, message: Message) -> Future:
+        return self.pool.submit(self._send, message)
 
-    def close(self) -> None:
+    def _send(self, message: Message) -> None:
+        transport = self.idle.get()
+        try:
+            transport.send(message)
+        finally:
+            self.idle.put(transport)
+
+    def close(self, transports_too: bool) -> None:
         self.pool.shutdown(wait=True)
-        self.transport.close()
+        if transports_too:
+            for transport in self.transports:
+                transport.close()
+
+
+def _transports(config) -> list[Transport]:
+    """One transport, or for SMTP as many connections as OUTBOX_SMTP_CONNECTIONS (each opens
+    only when first used)."""
+    first = transport_from_config(config)
+    if not isinstance(first, SmtpTransport):
+        return [first]  # a Maildir is written one mail at a time
+    width = max(1, int(config.get("OUTBOX_SMTP_CONNECTIONS", 1)))
+    return [first] + [transport_from_config(config) for _ in range(width - 1)]
 
 
 def _finish(ids: list[int], token: str, **values) -> list[int]:
@@ -210,8 +227,8 @@ def dispatch_due(
     clock = _Clock(now)
     db.session.commit()  # end the clock's read: each claim is a transaction of its own
     lease_length = lease_from_config(current_app.config)
-    sender = _Sender(transport or transport_from_config(current_app.config))
     own_transport = transport is None
+    sender = _Sender(_transports(current_app.config) if own_transport else [transport])
     report = DispatchReport()
     marks = _SentMarks(report)
     try:
@@ -223,27 +240,66 @@ def dispatch_due(
             full_batch = len(ids) == limit
             ids = _drop_superseded(ids, token, clock)
             prepared = _prepare(_load(ids), ids)
-            for index, (reminder_id, attempts, message) in enumerate(prepared):
-                if stop and stop.is_set():
-                    marks.flush()
-                    _release(ids[index:], token)
-                    return report
-                lease.renew_if_due()
-                if reminder_id not in lease.held:
-                    log.warning("reminder %s: lease lost before sending, not sent", reminder_id)
-                    continue
-                if _deliver(reminder_id, attempts, message, lease, sender, clock, report):
-                    marks.add(reminder_id, token)
+            stopped = _send_batch(prepared, lease, sender, clock, report, marks, stop)
             marks.flush()
-            if not full_batch:
+            if stopped or not full_batch:
                 break
     finally:
         marks.flush()
-        if own_transport:
-            sender.close()
-        else:
-            sender.pool.shutdown(wait=True)
+        sender.close(transports_too=own_transport)
     return report
+
+
+def _send_batch(
+    prepared: list,
+    lease: _Lease,
+    sender: _Sender,
+    clock: _Clock,
+    report: DispatchReport,
+    marks: _SentMarks,
+    stop: threading.Event | None,
+) -> bool:
+    """Send a claimed batch, up to `sender.width` mails at once but never two to one person at
+    once (so theirs arrive in order), renewing the lease while any is under way. When `stop`
+    is set, finish the mails in hand and hand back the rest. True when stopped."""
+    waiting = list(prepared)
+    in_flight: dict[Future, tuple[int, int, str]] = {}
+    while waiting or in_flight:
+        if stop and stop.is_set() and waiting:
+            _release([reminder_id for reminder_id, _, _ in waiting], lease.token)
+            waiting = []
+        busy = {to for _, _, to in in_flight.values()}
+        for item in list(waiting):
+            if len(in_flight) >= sender.width:
+                break
+            reminder_id, attempts, message = item
+            to = "" if isinstance(message, Exception) else str(message["To"])
+            if to and to in busy:
+                continue
+            waiting.remove(item)
+            lease.renew_if_due()
+            if reminder_id not in lease.held:
+                log.warning("reminder %s: lease lost before sending, not sent", reminder_id)
+                continue
+            if isinstance(message, Exception):
+                _failed(reminder_id, attempts, message, lease, clock, report)
+                continue
+            in_flight[sender.submit(message)] = (reminder_id, attempts, to)
+            busy.add(to)
+        if not in_flight:
+            continue
+        done, _ = wait(in_flight, timeout=lease.every, return_when=FIRST_COMPLETED)
+        if not done:
+            lease.renew()  # a slow conversation: keep the batch ours meanwhile
+            continue
+        for future in done:
+            reminder_id, attempts, _to = in_flight.pop(future)
+            error = future.exception()
+            if error is None:
+                marks.add(reminder_id, lease.token)
+            else:
+                _failed(reminder_id, attempts, error, lease, clock, report)
+    return bool(stop and stop.is_set())
 
 
 class _SentMarks:
@@ -372,39 +428,29 @@ def _prepare(batch: dict[int, Reminder], ids: list[int]):
     return prepared
 
 
-def _deliver(
+def _failed(
     reminder_id: int,
     attempts: int,
-    message: Message | Exception,
+    error: BaseException,
     lease: _Lease,
-    sender: _Sender,
     clock: _Clock,
     report: DispatchReport,
-) -> bool:
-    """Send one mail, renewing the lease while it goes; True when the SMTP server (or Maildir)
-    accepted it. A permanent refusal fails it at once; anything else is retried later."""
-    try:
-        if isinstance(message, Exception):
-            raise message
-        sender.send(message, lease.renew, lease.every)
-    except Exception as error:  # noqa: BLE001  (any failure: keep the row, retry later)
-        permanent, detail = describe_failure(error)
-        if permanent or attempts >= MAX_ATTEMPTS:
-            _finish([reminder_id], lease.token, status=ReminderStatus.FAILED, last_error=detail)
-            report.failed.append(reminder_id)
-            log.error("reminder %s failed after %s attempts: %s", reminder_id, attempts, detail)
-        else:
-            retry_at = clock.due_time(database_now()) + BACKOFF[attempts - 1]
-            _finish(
-                [reminder_id],
-                lease.token,
-                status=ReminderStatus.PENDING,
-                last_error=detail,
-                retry_at=retry_at,
-            )
-            report.retrying.append(reminder_id)
-            log.warning(
-                "reminder %s attempt %s failed, will retry: %s", reminder_id, attempts, detail
-            )
-        return False
-    return True
+) -> None:
+    """A mail that did not go: a permanent refusal (or the last attempt) fails it at once,
+    saying why; anything else is retried after its backoff."""
+    permanent, detail = describe_failure(error)
+    if permanent or attempts >= MAX_ATTEMPTS:
+        _finish([reminder_id], lease.token, status=ReminderStatus.FAILED, last_error=detail)
+        report.failed.append(reminder_id)
+        log.error("reminder %s failed after %s attempts: %s", reminder_id, attempts, detail)
+        return
+    retry_at = clock.due_time(database_now()) + BACKOFF[attempts - 1]
+    _finish(
+        [reminder_id],
+        lease.token,
+        status=ReminderStatus.PENDING,
+        last_error=detail,
+        retry_at=retry_at,
+    )
+    report.retrying.append(reminder_id)
+    log.warning("reminder %s attempt %s failed, will retry: %s", reminder_id, attempts, detail)

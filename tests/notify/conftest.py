@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -22,13 +23,22 @@ def free_port() -> int:
 class Inbox:
     """Every message the server accepted, parsed, with its envelope recipients."""
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, concurrent: bool = False):
         self.received: list[tuple[list[str], Message, float]] = []
         self.delay = delay
+        # A server that takes several conversations at once (each waits its delay while the
+        # others go on), counting the most under way together; else one at a time.
+        self.concurrent = concurrent
+        self.under_way = self.most_at_once = 0
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
+        if self.delay and self.concurrent:
+            self.under_way += 1
+            self.most_at_once = max(self.most_at_once, self.under_way)
+            await asyncio.sleep(self.delay)
+            self.under_way -= 1
+        elif self.delay:
             time.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
