@@ -191,12 +191,19 @@ def _column(session: InterviewSession, card: Scorecard, include_private: bool) -
         for stage in script["stages"]
     ]
     answers = []
+    asked_in_fields: list[str] = []
+    questions_stage = session.script.questions_stage
     for stage in script["stages"]:
         for answer in stage.get("fields", []):
             private = bool(answer.get("private"))
             if private and not include_private:
                 continue
             value = (card.field_answers or {}).get(answer["key"], "")
+            if stage["key"] == questions_stage and not private:
+                # A field of the stage where the candidate asks (older script versions had
+                # one) is what they asked: shown with their questions, not under Logistics.
+                asked_in_fields += lines_of(value)
+                continue
             answers.append((answer["label"], value, private))
     return Column(
         card,
@@ -204,6 +211,6 @@ def _column(session: InterviewSession, card: Scorecard, include_private: bool) -
         ratings,
         notes,
         answers,
-        lines_of(card.candidate_questions),
+        [*lines_of(card.candidate_questions), *asked_in_fields],
         lines_of(card.owed_answers),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from datetime import timedelta
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from app.auth.accounts import create_user
 from app.extensions import db
 from app.loops.planning import add_session
-from app.models import AuditEvent, Reminder
+from app.models import AuditEvent, Reminder, ScriptVersion
 from app.storage.types import utcnow
 
 from ..conftest import csrf_from, sign_in
@@ -81,6 +82,47 @@ def test_panel_member_sees_no_private_logistics(app, debrief_ready) -> None:
     assert "Asks 120k EUR" not in page and "3 months" in page
     assert "Private answers such as compensation are shown only to" in page
     assert "Record the decision" not in page
+
+
+def test_an_older_scripts_questions_field_shows_with_the_questions(
+    app, demo, priya_card, tomas_card
+) -> None:
+    """Loops planned on the 45-minute script before its candidate-questions stage lost its
+    own "What they asked about" field: what was typed there is what the candidate asked."""
+    session = priya_card.session
+    old = copy.deepcopy(session.script.definition)
+    stage = next(s for s in old["stages"] if s["key"] == "candidate-questions")
+    stage["fields"] = [
+        {"key": "candidate_question_themes", "label": "What they asked about", "type": "long_text"}
+    ]
+    current = session.script
+    older = ScriptVersion(
+        key=current.key,
+        version=0,
+        content_hash="before-4f2304d",
+        title=current.title,
+        source_path=current.source_path,
+        source_text="",
+        definition=old,
+    )
+    db.session.add(older)
+    db.session.flush()
+    session.script_version_id = older.id
+    db.session.flush()
+    db.session.expire(session)
+    submit(
+        priya_card,
+        {"api-design": 3, "data-modelling": 3, "production-operations": 3},
+        "yes",
+        field_answers={"candidate_question_themes": "Asked how on-call rotas work"},
+    )
+    submit(tomas_card, {"architecture-tradeoffs": 3}, "yes")
+    db.session.commit()
+    page = page_for(app, "manager@example.com", demo.opening.candidates[0].loops[0])
+    asked = page.split('id="questions-title"', 1)[1].split("</section>", 1)[0]
+    assert "Asked how on-call rotas work" in asked
+    logistics = page.split('id="logistics-title"', 1)[1].split("</section>", 1)[0]
+    assert "What they asked about" not in logistics
 
 
 def test_missing_scorecards_and_evidence_are_named(app, demo, priya_card) -> None:
