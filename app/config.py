@@ -91,7 +91,7 @@ class Defaults:
     # Candidates without activity for this many months are erased by the scheduler (0: never).
     RETENTION_MONTHS = 24
 
-    # The team's settings until an admin changes them at /team/settings. Feedback reminders
+    # The team's settings until an admin changes them at /admin/team. Feedback reminders
     # after the due mail: a follow-up this long after the interview, then one each working day
     # (at most this many) at the start of the interviewer's working day in their zone; the
     # hiring manager is told once a scorecard is this many hours late. The working day is the

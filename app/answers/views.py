@@ -26,9 +26,10 @@ def _bank_url(opening_id: int | None) -> str:
 
 def _bank_page(opening, form: AnswerForm):
     may_manage = can(current_user, "answers.manage", opening)
+    sees_most_asked = opening is not None and can(current_user, "answers.view_most_asked", opening)
     if request.method == "POST":
         require("answers.manage", opening)
-        if form.validate():
+        if form.validate() and _may_write_topic(form, opening):
             add_answer(current_user, opening, form.details())
             db.session.commit()
             flash("Answer added: interviewers find it in the candidate-questions stage.", "info")
@@ -37,7 +38,8 @@ def _bank_page(opening, form: AnswerForm):
         "answers/bank.html",
         opening=opening,
         answers=answers_for(current_user, opening),
-        most_asked=most_asked(opening) if opening is not None else [],
+        most_asked=most_asked(opening) if opening is not None and sees_most_asked else [],
+        sees_most_asked=sees_most_asked,
         form=form,
         may_manage=may_manage,
     ), form_status()
@@ -58,6 +60,20 @@ def opening(opening_id: int):
     return _bank_page(found, AnswerForm())
 
 
+def _may_write_topic(form: AnswerForm, opening) -> bool:
+    """Pay answers are kept by those who may read them: no one writes what they cannot see."""
+    if form.topic.data == "compensation" and not can(
+        current_user, "answers.view_compensation", opening
+    ):
+        form.topic.errors = [
+            *form.topic.errors,
+            "Only admins and hiring managers keep pay and benefits answers: choose another "
+            "topic, or ask them to add it.",
+        ]
+        return False
+    return True
+
+
 def _answer_or_404(answer_id: int) -> CandidateAnswer:
     answer = db.session.get(CandidateAnswer, answer_id) or abort(404)
     opening = answer.opening
@@ -74,7 +90,7 @@ def _answer_or_404(answer_id: int) -> CandidateAnswer:
 def edit(answer_id: int):
     answer = _answer_or_404(answer_id)
     form = AnswerForm(obj=answer)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _may_write_topic(form, answer.opening):
         changed = update_answer(current_user, answer, form.details())
         db.session.commit()
         flash("Answer saved." if changed else "Nothing changed.", "info")

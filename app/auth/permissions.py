@@ -354,6 +354,9 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "answers.view": _view_answers,
     "answers.manage": _manage_opening,
     "answers.view_compensation": _sees_pay_answers,
+    # What candidates typed on every scorecard of the opening is scorecard content: the
+    # decider's (admins, the opening's hiring manager), never a panel still judging.
+    "answers.view_most_asked": _decide,
 }
 
 

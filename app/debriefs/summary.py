@@ -199,9 +199,9 @@ def _column(session: InterviewSession, card: Scorecard, include_private: bool) -
             if private and not include_private:
                 continue
             value = (card.field_answers or {}).get(answer["key"], "")
-            if stage["key"] == questions_stage and not private:
-                # A field of the stage where the candidate asks (older script versions had
-                # one) is what they asked: shown with their questions, not under Logistics.
+            if stage["key"] == questions_stage and answer["type"] in ("text", "long_text"):
+                # A text field of the stage where the candidate asks (older versions of the
+                # 45-minute script had one) is what they asked: with their questions.
                 asked_in_fields += lines_of(value)
                 continue
             answers.append((answer["label"], value, private))

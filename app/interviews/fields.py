@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..models import Recommendation
+from ..web.input import MAX_ROW_ID
 
 ASKED_PATH = re.compile(r"asked\.[1-9][0-9]{0,9}")
 MAX_TEXT = 20_000  # characters per field: about ten pages of notes
@@ -112,7 +113,7 @@ class ScorecardForm:
             return self.specs[path]
         except KeyError:
             # One tick per answer bank entry: the bank changes, the script does not.
-            if ASKED_PATH.fullmatch(path):
+            if ASKED_PATH.fullmatch(path) and int(path.split(".", 1)[1]) <= MAX_ROW_ID:
                 return FieldSpec(path, "flag")
             raise FieldError(path, "is not a field of this scorecard") from None
 

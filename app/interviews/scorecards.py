@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.permissions import can
 from ..extensions import db
 from ..models import (
+    AnswerTopic,
     CandidateAnswer,
     InterviewSession,
     Loop,
@@ -181,8 +182,8 @@ def save_changes(
 
 
 def _refuse_unknown_answers(scorecard: Scorecard, changes: dict[str, Any]) -> None:
-    """A tick for an answer must name one of the opening's or the team's answers (one query,
-    only when the save ticks something)."""
+    """A tick must name an answer its author may read: the opening's or the team's, and no
+    pay answer for an interviewer who may not see pay (one query, only when a save ticks)."""
     ticked = {
         int(path.split(".", 1)[1])
         for path, value in changes.items()
@@ -190,17 +191,14 @@ def _refuse_unknown_answers(scorecard: Scorecard, changes: dict[str, Any]) -> No
     }
     if not ticked:
         return
-    known = set(
-        db.session.execute(
-            select(CandidateAnswer.id).where(
-                CandidateAnswer.id.in_(ticked),
-                or_(
-                    CandidateAnswer.opening_id.is_(None),
-                    CandidateAnswer.opening_id == scorecard.session.loop.opening_id,
-                ),
-            )
-        ).scalars()
+    opening = scorecard.session.loop.opening
+    statement = select(CandidateAnswer.id).where(
+        CandidateAnswer.id.in_(ticked),
+        or_(CandidateAnswer.opening_id.is_(None), CandidateAnswer.opening_id == opening.id),
     )
+    if not can(scorecard.interviewer, "answers.view_compensation", opening):
+        statement = statement.where(CandidateAnswer.topic != AnswerTopic.COMPENSATION)
+    known = set(db.session.execute(statement).scalars())
     unknown = sorted(ticked - known)
     if unknown:
         raise InvalidSave(

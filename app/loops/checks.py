@@ -29,7 +29,8 @@ MIN_BREAK = timedelta(minutes=15)
 class Warning:
     # too_many_in_a_day | outside_working_hours | no_break | back_to_back | candidate_overlap |
     # double_booked | in_the_past | debrief_before_last_interview | debrief_outside_hours |
-    # too_few_raters | too_many_interviews | over_weekly_limit | outside_interviewer_hours
+    # too_few_raters | too_many_interviews | over_weekly_limit | outside_interviewer_hours |
+    # shared_questions
     kind: str
     message: str
     session_ids: tuple[int, ...] = field(default=())

@@ -156,7 +156,7 @@ class _Lease:
 
 class _Sender:
     """Sends on threads of their own, over `len(transports)` connections at once, so the run's
-    thread (which owns the database session) renews the lease and marks what was accepted
+    thread (which owns the database session) renews the lease and hands on the next mail
     while slow SMTP conversations take their time."""
 
     def __init__(self, transports: list[Transport]):
@@ -265,6 +265,7 @@ def _send_batch(
     waiting = list(prepared)
     in_flight: dict[Future, tuple[int, int, str]] = {}
     while waiting or in_flight:
+        lease.renew_if_due()  # however the sends finish, the batch stays ours
         if stop and stop.is_set() and waiting:
             _release([reminder_id for reminder_id, _, _ in waiting], lease.token)
             waiting = []
@@ -277,7 +278,6 @@ def _send_batch(
             if to and to in busy:
                 continue
             waiting.remove(item)
-            lease.renew_if_due()
             if reminder_id not in lease.held:
                 log.warning("reminder %s: lease lost before sending, not sent", reminder_id)
                 continue
@@ -352,7 +352,7 @@ def _drop_superseded(ids: list[int], token: str, clock: _Clock) -> list[int]:
     returns the ids still to send. One statement to find them, one to withdraw them."""
     now = clock.due_time(database_now())
     claimed = (
-        select(Reminder.id, Reminder.session_id, Reminder.due_at)
+        select(Reminder.id, Reminder.session_id, Reminder.recipient_id, Reminder.due_at)
         .where(Reminder.id.in_(ids), Reminder.kind.in_(SUPERSEDED_KINDS))
         .subquery()
     )
@@ -360,7 +360,13 @@ def _drop_superseded(ids: list[int], token: str, clock: _Clock) -> list[int]:
     moot = (
         db.session.execute(
             select(claimed.c.id)
-            .join(later, later.c.session_id == claimed.c.session_id)
+            .join(
+                later,
+                and_(
+                    later.c.session_id == claimed.c.session_id,
+                    later.c.recipient_id == claimed.c.recipient_id,
+                ),
+            )
             .where(
                 later.c.kind.in_(SUPERSEDED_KINDS),
                 later.c.due_at > claimed.c.due_at,
@@ -417,7 +423,8 @@ def _prepare(batch: dict[int, Reminder], ids: list[int]):
     """Build every mail of the batch while its rows are loaded, then end the read: each send
     is followed by its own commit, which would otherwise expire and reload rows one by one."""
     prepared = []
-    for reminder_id in ids:
+    # Due order, not id order: one person's mails go one after another in this order.
+    for reminder_id in sorted(ids, key=lambda i: (batch[i].due_at, i)):
         reminder = batch[reminder_id]
         try:
             message: Message | Exception = build_message(reminder, current_app.config)

@@ -225,8 +225,10 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
     return wanted
 
 
-def sync_loop_reminders(loop: Loop) -> None:
+def sync_loop_reminders(loop: Loop, resend_moved: bool = True) -> None:
     """Create, move or cancel the loop's derived reminders to match `wanted_reminders`.
+    A reminder already sent whose time has moved is sent again (the interview moved: the
+    news is new) unless `resend_moved` is False (the team's cadence changed: it is not).
     Flushes; the caller commits with the change that caused it."""
     rows = (
         db.session.execute(
@@ -251,6 +253,8 @@ def sync_loop_reminders(loop: Loop) -> None:
             # Sent for exactly this time already (moved away and back): once is enough.
             if row is not told and row.status in (ReminderStatus.PENDING, ReminderStatus.FAILED):
                 row.status = ReminderStatus.CANCELLED
+            continue
+        if row is not None and row.status == ReminderStatus.SENT and not resend_moved:
             continue
         if row is None or (row.status == ReminderStatus.SENT and row.due_at != want.due_at):
             _insert(loop, want)
@@ -458,10 +462,11 @@ def troubled_count() -> int:
 
 def sync_open_loops() -> int:
     """Re-derive the reminders of every confirmed loop, as after the team's cadence or
-    someone's working day changed; mail already sent stays sent. Returns how many loops."""
+    someone's working day changed: unsent ones move, sent ones are never sent again. Returns
+    how many loops."""
     loops = db.session.execute(select(Loop).where(Loop.status == LoopStatus.CONFIRMED)).scalars()
     count = 0
     for loop in loops:
-        sync_loop_reminders(loop)
+        sync_loop_reminders(loop, resend_moved=False)
         count += 1
     return count

@@ -77,8 +77,8 @@ def team_policy() -> TeamPolicy:
 
 
 def save_team_policy(actor: User, policy: TeamPolicy) -> bool:
-    """Store the team's settings, audited with what changed; False when nothing did. Loops
-    already confirmed keep the reminders they have until their next change."""
+    """Store the team's settings, audited with what changed; False when nothing did. The
+    caller re-derives open loops' unsent reminders (notify.outbox.sync_open_loops)."""
     before = team_policy()
     if policy == before:
         return False

@@ -7,9 +7,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
+from app.notify.dispatcher import dispatch_due
 from app.team.settings import team_policy
 
 from ..loops.test_planning import planned, reminders  # noqa: F401  (fixture)
+from ..notify.conftest import smtp  # noqa: F401  (fixture)
 from ..notify.test_escalation import FRIDAY, MONDAY_9_BERLIN, on_friday  # noqa: F401
 from .test_users import audit_of, post, reload
 
@@ -128,3 +130,17 @@ def test_a_persons_own_working_day_moves_their_follow_ups(on_friday, sign_in_as)
     priya = reload(priya)
     assert (priya.weekly_interview_limit, priya.working_day_starts) == (None, None)
     assert follow_ups(loop, first)[0] == MONDAY_9_BERLIN
+
+
+def test_a_new_cadence_never_sends_again_what_went(on_friday, sign_in_as, smtp) -> None:  # noqa: F811
+    demo, loop, first, _second = on_friday
+    db.session.commit()
+    dispatch_due(MONDAY_9_BERLIN + timedelta(seconds=30))  # Priya's first follow-up, Maya's word
+    before = [(m["To"], m["Subject"]) for m in smtp.inbox.messages if "Ines" in m["Subject"]]
+    assert any(subject.endswith("is a day late") for _, subject in before)
+
+    client = sign_in_as("admin@example.com")
+    assert post(client, "/admin/team", SETTINGS).status_code == 302
+    dispatch_due(MONDAY_9_BERLIN + timedelta(minutes=5))
+    after = [(m["To"], m["Subject"]) for m in smtp.inbox.messages if "Ines" in m["Subject"]]
+    assert after == before, "the follow-up and the manager's word went once, not again"

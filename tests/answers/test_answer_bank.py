@@ -115,6 +115,22 @@ def test_an_interviewer_cannot_change_the_bank_nor_open_a_pay_answer(app, demo, 
     assert client.get(f"/answers/{remote.id}/edit").status_code == 403
     coordinator, _ = signed_in_client(app, "coordinator@example.com")
     assert coordinator.get(f"/answers/{pay.id}/edit").status_code == 404
+    # Nor does a coordinator write a pay answer they could never read back.
+    page = coordinator.get("/answers/").get_data(as_text=True)
+    response = coordinator.post(
+        "/answers/",
+        data={
+            "csrf_token": csrf_from(page),
+            "topic": "compensation",
+            "question": "Is there a bonus?",
+            "answer": "Yes, 10 %.",
+        },
+    )
+    assert response.status_code == 400
+    assert "Only admins and hiring managers keep pay and benefits answers" in (
+        response.get_data(as_text=True)
+    )
+    assert "Is there a bonus?" in response.get_data(as_text=True), "what was typed stays"
 
 
 def test_a_tick_autosaves_and_a_foreign_answer_is_refused(app, demo, priya_card) -> None:
@@ -135,10 +151,13 @@ def test_a_tick_autosaves_and_a_foreign_answer_is_refused(app, demo, priya_card)
     response = autosave(tab, token, priya_card.id, 2, {f"asked.{growth.id}": False})
     assert stored(priya_card.id).asked_answers == {str(remote.id): True}
 
-    response = autosave(tab, token, priya_card.id, 3, {f"asked.{elsewhere.id}": True})
-    assert response.status_code == 400
-    assert "is not in this opening's answer bank" in str(response.get_json())
-    assert autosave(tab, token, priya_card.id, 3, {"asked.x": True}).status_code == 400
+    for hidden in (elsewhere.id, pay.id):  # another opening's; a pay answer she may not see
+        response = autosave(tab, token, priya_card.id, 3, {f"asked.{hidden}": True})
+        assert response.status_code == 400
+        assert "is not in this opening's answer bank" in str(response.get_json())
+    for nonsense in ("asked.x", "asked.0", f"asked.{2**31}", "asked.99999999999"):
+        assert autosave(tab, token, priya_card.id, 3, {nonsense: True}).status_code == 400
+    assert stored(priya_card.id).asked_answers == {str(remote.id): True}
 
 
 def test_the_debrief_and_packet_list_what_we_owe_the_candidate(
@@ -170,6 +189,7 @@ def test_the_debrief_and_packet_list_what_we_owe_the_candidate(
 
 
 def test_the_opening_shows_what_candidates_ask_most(
+    app,
     debrief_ready,  # noqa: F811
     demo,
     priya_card,
@@ -181,7 +201,12 @@ def test_the_opening_shows_what_candidates_ask_most(
     tomas_card.asked_answers = {str(remote.id): True, str(growth.id): True}
     tomas_card.candidate_questions = "how is on-call paid?"
     db.session.commit()
-    client = sign_in_as("coordinator@example.com")
+    # What candidates typed is scorecard content: the decider's, not the panel's.
+    for email in ("coordinator@example.com", "tomas@example.com"):
+        other, _ = signed_in_client(app, email)
+        seen = other.get(f"/openings/{demo.opening.id}/answers").get_data(as_text=True)
+        assert "Can I work remotely?" in seen and 'id="most-title"' not in seen, email
+    client = sign_in_as("manager@example.com")
     page = client.get(f"/openings/{demo.opening.id}/answers")
     most = page.get_data(as_text=True).split('id="most-title"', 1)[1].split("</section>", 1)[0]
     items = [line.strip() for line in most.split("<li>")[1:]]
