@@ -57,15 +57,7 @@ def most_asked(opening: Opening, limit: int = MOST_ASKED) -> list[AskedCount]:
             key = question_key(line)
             typed[key] += 1
             wording.setdefault(key, line)
-    bank = {}
-    if ticks:
-        bank = dict(
-            db.session.execute(
-                select(CandidateAnswer.id, CandidateAnswer.question).where(
-                    CandidateAnswer.id.in_(ticks)
-                )
-            ).all()
-        )
+    bank = _questions_of(set(ticks))
     counted = [AskedCount(bank[i], n, True) for i, n in ticks.items() if i in bank]
     counted += [AskedCount(wording[key], n, False) for key, n in typed.items()]
     counted.sort(key=lambda c: (-c.scorecards, c.question.casefold()))
@@ -74,11 +66,13 @@ def most_asked(opening: Opening, limit: int = MOST_ASKED) -> list[AskedCount]:
 
 def bank_questions(cards: list[Scorecard]) -> dict[int, str]:
     """The bank question each ticked id stands for, over these scorecards: one query."""
-    ids = {int(key) for card in cards for key in card.asked_answers or {}}
+    return _questions_of({int(key) for card in cards for key in card.asked_answers or {}})
+
+
+def _questions_of(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(
-        db.session.execute(
-            select(CandidateAnswer.id, CandidateAnswer.question).where(CandidateAnswer.id.in_(ids))
-        ).all()
+    rows = db.session.execute(
+        select(CandidateAnswer.id, CandidateAnswer.question).where(CandidateAnswer.id.in_(ids))
     )
+    return dict(rows.all())

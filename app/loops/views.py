@@ -94,10 +94,15 @@ def _load_week(loop: Loop) -> datetime:
     return min((s.starts_at for s in loop.sessions), default=utcnow())
 
 
-def _session_form(loop: Loop, formdata=None) -> SessionForm:
-    form = SessionForm(formdata=formdata)
+def _people_and_weeks(loop: Loop) -> tuple[list[User], dict[int, WeekLoad]]:
+    """Everyone who may interview, with their week: one read for both interviewer lists."""
     people = _people()
-    loads = weekly_loads(people, _load_week(loop), team_policy())
+    return people, weekly_loads(people, _load_week(loop), team_policy())
+
+
+def _session_form(loop: Loop, formdata=None, people_and_weeks=None) -> SessionForm:
+    form = SessionForm(formdata=formdata)
+    people, loads = people_and_weeks or _people_and_weeks(loop)
     form.interviewer_id.choices = [(0, "Choose…")] + [
         (u.id, f"{u.name} ({u.email}) · {_load_label(loads[u.id])}") for u in people
     ]
@@ -121,11 +126,14 @@ def _planner(loop: Loop, status: int = 200, **forms):
     names = competency_names()
     candidate = loop.candidate
     policy = team_policy()
-    forms.setdefault("session_form", _session_form(loop))
+    people_and_weeks = _people_and_weeks(loop)
+    if "session_form" not in forms:
+        forms["session_form"] = _session_form(loop, people_and_weeks=people_and_weeks)
     forms.setdefault("confirm_form", ConfirmLoopForm())
     forms.setdefault("debrief_form", DebriefForm())
     forms.setdefault("move_form", MoveSessionForm())
-    forms.setdefault("reassign_form", _reassign_form(loop))
+    if "reassign_form" not in forms:
+        forms["reassign_form"] = _reassign_form(loop, people_and_weeks=people_and_weeks)
     forms.setdefault("reassigning", None)
     forms.setdefault("moving", None)
     reminders = (
@@ -174,10 +182,9 @@ def _planner(loop: Loop, status: int = 200, **forms):
     ), status
 
 
-def _reassign_form(loop: Loop, formdata=None) -> ReassignForm:
+def _reassign_form(loop: Loop, formdata=None, people_and_weeks=None) -> ReassignForm:
     form = ReassignForm(formdata=formdata)
-    people = _people()
-    loads = weekly_loads(people, _load_week(loop), team_policy())
+    people, loads = people_and_weeks or _people_and_weeks(loop)
     form.interviewer_id.choices = [SelectChoice("0", "Choose…")] + [
         SelectChoice(str(u.id), f"{u.name} · {_load_label(loads[u.id])}") for u in people
     ]
