@@ -171,7 +171,7 @@ def change_interviewing_week_view(user_id: int):
         form.working_day_ends.data,
     )
     if changed:
-        sync_open_loops()  # their follow-ups move into their own working day
+        sync_open_loops(user)  # their follow-ups move into their own working day
     db.session.commit()
     flash(f"{user.name}'s interviewing week is saved." if changed else "Nothing changed.", "info")
     return redirect(url_for("admin.user", user_id=user.id))

@@ -17,6 +17,7 @@ from ..models import (
     InterviewSession,
     Loop,
     LoopStatus,
+    Opening,
     Reminder,
     ReminderStatus,
     User,
@@ -460,13 +461,19 @@ def troubled_count() -> int:
     return db.session.execute(select(func.count(Reminder.id)).where(needs_attention())).scalar_one()
 
 
-def sync_open_loops() -> int:
-    """Re-derive the reminders of every confirmed loop, as after the team's cadence or
-    someone's working day changed: unsent ones move, sent ones are never sent again. Returns
-    how many loops."""
-    loops = db.session.execute(select(Loop).where(Loop.status == LoopStatus.CONFIRMED)).scalars()
+def sync_open_loops(person: User | None = None) -> int:
+    """Re-derive the reminders of every confirmed loop (only `person`'s: those they interview
+    in or decide), as after the team's cadence or someone's working day changed: unsent ones
+    move, sent ones are never sent again. Returns how many loops."""
+    statement = select(Loop).where(Loop.status == LoopStatus.CONFIRMED)
+    if person is not None:
+        theirs = select(InterviewSession.loop_id).where(
+            InterviewSession.interviewer_id == person.id
+        )
+        decided = select(Opening.id).where(Opening.hiring_manager_id == person.id)
+        statement = statement.where(or_(Loop.id.in_(theirs), Loop.opening_id.in_(decided)))
     count = 0
-    for loop in loops:
+    for loop in db.session.execute(statement).scalars():
         sync_loop_reminders(loop, resend_moved=False)
         count += 1
     return count
