@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -391,19 +392,63 @@ class InterviewSession(db.Model):
     interviewer: Mapped[User] = relationship()
     script: Mapped[ScriptVersion] = relationship()
     rubric: Mapped[RubricVersion] = relationship()
-    # The session's current scorecard (a reassigned interviewer's kept one is retired).
+    # The lead interviewer's current scorecard (a reassigned interviewer's kept one is retired).
     scorecard: Mapped[Scorecard | None] = relationship(
         primaryjoin="and_(InterviewSession.id == Scorecard.session_id, "
+        "Scorecard.interviewer_id == InterviewSession.interviewer_id, "
         "Scorecard.retired_at.is_(None))",
         uselist=False,
         viewonly=True,
     )
+    # Every current scorecard of the session: the lead's, a co-interviewer's, a shadow's.
+    scorecards: Mapped[list[Scorecard]] = relationship(
+        primaryjoin="and_(InterviewSession.id == Scorecard.session_id, "
+        "Scorecard.retired_at.is_(None))",
+        order_by="Scorecard.id",
+        viewonly=True,
+    )
+    # Who sits in beside the lead: co-interviewers (raters of their own) and shadows.
+    panelists: Mapped[list[SessionPanelist]] = relationship(
+        back_populates="session", order_by="SessionPanelist.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def people(self) -> list[User]:
+        """The lead, then whoever sits in: everyone invited to the interview."""
+        return [self.interviewer, *(p.user for p in self.panelists)]
 
     @property
     def focus_names(self) -> list[str]:
         """The focus competencies as people call them, from the session's own rubric."""
         names = {c["key"]: c["name"] for c in self.rubric.competencies}
         return [names.get(key, key) for key in self.focus_competencies]
+
+
+class PanelRole(enum.StrEnum):
+    CO = "co"  # a second interviewer: their own scorecard, counted as a rater
+    SHADOW = "shadow"  # in training: a scorecard marked training, never counted
+
+    @property
+    def label(self) -> str:
+        return "co-interviewer" if self is PanelRole.CO else "shadow"
+
+
+class SessionPanelist(db.Model):
+    """Someone who sits in on an interview beside its lead interviewer."""
+
+    __tablename__ = "session_panelists"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id"),
+        _enum_check("role", PanelRole),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    session: Mapped[InterviewSession] = relationship(back_populates="panelists")
+    user: Mapped[User] = relationship()
 
 
 class Scorecard(db.Model):
@@ -445,6 +490,8 @@ class Scorecard(db.Model):
         JSONType, default=dict, server_default="{}"
     )
     owed_answers: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A shadow's: shown apart in the debrief, never in the composite or the decision.
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The script's structured fields; private ones are shown only to author, hiring manager, admin.
     field_answers: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
     recommendation: Mapped[str | None] = mapped_column(String(20))

@@ -9,9 +9,11 @@ from ..auth.accounts import AccountError
 from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
 from ..extensions import db
+from ..loops.load import experience_of
 from ..models import Reminder, User, record_audit
 from ..notify.outbox import retry_now, sync_open_loops
 from ..packets import failed_packets
+from ..storage.types import utcnow
 from ..team.forms import InterviewingWeekForm, TeamSettingsForm
 from ..team.settings import save_team_policy, set_interviewing_week, team_policy
 from ..web.input import form_status, time_zone_names
@@ -60,6 +62,7 @@ def _user_page(
         seniority_form=seniority_form,
         week_form=week_form,
         team=team_policy(),
+        experience=experience_of([user], utcnow())[user.id],
         problem=problem,
         role_help=ROLE_HELP,
     ), status

@@ -104,6 +104,7 @@ def _view_session(user: User, session: InterviewSession) -> bool:
     return (
         _is(user, Role.ADMIN, Role.COORDINATOR)
         or session.interviewer_id == user.id
+        or any(seat.user_id == user.id for seat in session.panelists)
         or is_hiring_manager_of(user, session)
     )
 

@@ -64,7 +64,11 @@ def submitted_scorecards():
         .join(InterviewSession, Scorecard.session_id == InterviewSession.id)
         .join(Loop, InterviewSession.loop_id == Loop.id)
         .outerjoin(Debrief, Debrief.loop_id == Loop.id)
-        .where(Scorecard.status == ScorecardStatus.SUBMITTED, Scorecard.retired_at.is_(None))
+        .where(
+            Scorecard.status == ScorecardStatus.SUBMITTED,
+            Scorecard.retired_at.is_(None),
+            Scorecard.training.is_(False),  # a shadow is learning, not yet calibrated
+        )
     ).all()
 
 

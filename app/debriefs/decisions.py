@@ -156,9 +156,10 @@ def may_hear_outcome(loop: Loop, person: User) -> bool:
     if person.id == loop.opening.hiring_manager_id:
         return True
     return all(
-        session.scorecard is None or session.scorecard.is_submitted
+        card.is_submitted
         for session in loop.sessions
-        if session.interviewer_id == person.id
+        for card in session.scorecards
+        if card.interviewer_id == person.id
     )
 
 
@@ -224,11 +225,22 @@ def reopen_decision(loop: Loop, user: User, reason: str) -> None:
 CHASE_AGAIN_AFTER = timedelta(minutes=15)
 
 
-def chase_scorecard(session: InterviewSession, user: User) -> None:
-    """The "remind now" button on the debrief page for a scorecard still missing."""
-    card = session.scorecard
-    if card is None or card.is_submitted:
+def _draft_of(session: InterviewSession, interviewer_id: int | None) -> Scorecard | None:
+    """The draft of `interviewer_id` (the lead when None) on this interview, if any."""
+    wanted = session.interviewer_id if interviewer_id is None else interviewer_id
+    card = next((c for c in session.scorecards if c.interviewer_id == wanted), None)
+    return card if card is not None and not card.is_submitted else None
+
+
+def chase_scorecard(
+    session: InterviewSession, user: User, interviewer_id: int | None = None
+) -> None:
+    """The "remind now" button on the debrief page for a scorecard still missing: the lead's,
+    or a co-interviewer's on the same interview."""
+    card = _draft_of(session, interviewer_id)
+    if card is None:
         raise DecisionError("session", "That scorecard is already in.")
+    person = card.interviewer
     moment = utcnow()
     # A second click (or a second manager) within the quarter hour is the same reminder.
     recent = db.session.execute(
@@ -236,6 +248,7 @@ def chase_scorecard(session: InterviewSession, user: User) -> None:
         .where(
             Reminder.kind == "scorecard_chase",
             Reminder.session_id == session.id,
+            Reminder.recipient_id == person.id,
             Reminder.status != ReminderStatus.CANCELLED,
             Reminder.due_at > moment - CHASE_AGAIN_AFTER,
         )
@@ -245,13 +258,13 @@ def chase_scorecard(session: InterviewSession, user: User) -> None:
     if recent is not None:
         raise DecisionError(
             "session",
-            f"{session.interviewer.name} was reminded at {local_time(recent, '%H:%M')}; "
+            f"{person.name} was reminded at {local_time(recent, '%H:%M')}; "
             f"you can remind them again from {local_time(recent + CHASE_AGAIN_AFTER, '%H:%M')}.",
         )
     queue_mail(
         "scorecard_chase",
-        session.interviewer,
-        f"chase.s{session.id}.u{session.interviewer_id}.{moment:%Y%m%dT%H%M%S%f}",
+        person,
+        f"chase.s{session.id}.u{person.id}.{moment:%Y%m%dT%H%M%S%f}",
         loop=session.loop,
         session=session,
     )
@@ -263,15 +276,15 @@ def chase_all_missing(loop: Loop, user: User) -> tuple[list[str], list[str]]:
     within the quarter hour left alone. Returns (reminded, skipped) names."""
     reminded, skipped = [], []
     for session in loop.sessions:
-        card = session.scorecard
-        if card is None or card.is_submitted:
-            continue
-        try:
-            chase_scorecard(session, user)
-        except DecisionError:
-            skipped.append(session.interviewer.name)
-        else:
-            reminded.append(session.interviewer.name)
+        for card in session.scorecards:
+            if card.is_submitted or card.training:
+                continue
+            try:
+                chase_scorecard(session, user, card.interviewer_id)
+            except DecisionError:
+                skipped.append(card.interviewer.name)
+            else:
+                reminded.append(card.interviewer.name)
     return reminded, skipped
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..answers.asked import bank_questions, lines_of
 from ..loops.queries import load_loop  # noqa: F401  (re-exported: the packet loads loops too)
-from ..models import InterviewSession, Loop, Recommendation, Scorecard, question_key
+from ..models import InterviewSession, Loop, Recommendation, Scorecard, User, question_key
 from ..web.timefmt import local_time
 from .composite import Composite, combine
 
@@ -56,7 +56,31 @@ class Column:
 
     @property
     def interviewer(self):
-        return self.session.interviewer
+        return self.scorecard.interviewer
+
+
+@dataclass(frozen=True)
+class MissingScorecard:
+    """A scorecard not in yet: whose, for which interview (named like the session it is on)."""
+
+    session: InterviewSession
+    interviewer: User
+
+    @property
+    def id(self) -> int:
+        return self.session.id
+
+    @property
+    def interviewer_id(self) -> int:
+        return self.interviewer.id
+
+    @property
+    def script(self):
+        return self.session.script
+
+    @property
+    def starts_at(self):
+        return self.session.starts_at
 
 
 @dataclass
@@ -76,9 +100,11 @@ class DebriefSummary:
     rows: list[CompetencyRow]
     recommendations: dict[str, int]
     split_recommendation: bool
-    missing_scorecards: list[InterviewSession]
+    missing_scorecards: list[MissingScorecard]
     composite: Composite
     scale: dict[int, str] = field(default_factory=dict)
+    # Shadows' scorecards: shown apart, never in the composite, the tally or the decision.
+    training: list[Column] = field(default_factory=list)
 
     @property
     def recommendation_bars(self) -> list[dict[str, Any]]:
@@ -125,30 +151,35 @@ class DebriefSummary:
 
 def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> DebriefSummary:
     columns: list[Column] = []
-    missing: list[InterviewSession] = []
+    missing: list[MissingScorecard] = []
+    training: list[Column] = []
     owners: dict[str, list[str]] = {}
     scale: dict[int, str] = {}
     for session in loop.sessions:
-        for key in session.focus_competencies:
-            owners.setdefault(key, []).append(session.interviewer.name)
-        card = session.scorecard
-        if card is None:
-            continue
-        if not card.is_submitted:
-            missing.append(session)
-            continue
-        for index, label in enumerate(session.rubric.scale_labels, start=1):
-            scale.setdefault(index, label)
-        columns.append(_column(session, card, include_private))
+        for card in session.scorecards:
+            if card.training:
+                if card.is_submitted:
+                    training.append(_column(session, card, include_private))
+                continue
+            for key in session.focus_competencies:
+                owners.setdefault(key, []).append(card.interviewer.name)
+            if not card.is_submitted:
+                missing.append(MissingScorecard(session, card.interviewer))
+                continue
+            for index, label in enumerate(session.rubric.scale_labels, start=1):
+                scale.setdefault(index, label)
+            columns.append(_column(session, card, include_private))
     bank = bank_questions([c.scorecard for c in columns])
     for column in columns:
         ticked = [bank[int(i)] for i in column.scorecard.asked_answers or {} if int(i) in bank]
         column.questions = [*sorted(ticked, key=str.casefold), *column.questions]
 
-    per_interviewer = Counter(c.session.interviewer_id for c in columns)
-    for column in columns:
+    per_interviewer = Counter(c.scorecard.interviewer_id for c in columns)
+    for column in [*columns, *training]:
         column.label = column.interviewer.name
-        if per_interviewer[column.session.interviewer_id] > 1:
+        if column.scorecard.training:
+            column.label += " (shadow, in training)"
+        elif per_interviewer[column.scorecard.interviewer_id] > 1:
             column.label += (
                 f" · {column.session.script.title}, {local_time(column.session.starts_at)}"
             )
@@ -173,7 +204,9 @@ def summarise(loop: Loop, names: dict[str, str], include_private: bool) -> Debri
     split = bool(set(counted) & POSITIVE) and bool(set(counted) & NEGATIVE)
     scale_size = max((len(s.rubric.scale_labels) for s in loop.sessions), default=FOUR_LEVELS)
     composite = combine(rows, loop.opening, scale_size)
-    return DebriefSummary(loop, columns, rows, recommendations, split, missing, composite, scale)
+    return DebriefSummary(
+        loop, columns, rows, recommendations, split, missing, composite, scale, training
+    )
 
 
 def _column(session: InterviewSession, card: Scorecard, include_private: bool) -> Column:

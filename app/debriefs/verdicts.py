@@ -44,8 +44,9 @@ def sealed_verdicts(loop: Loop) -> dict[int, str | None]:
     None while any scorecard of theirs in the loop is still a draft."""
     cards: dict[int, list] = {}
     for session in loop.sessions:
-        if session.scorecard is not None:
-            cards.setdefault(session.interviewer_id, []).append(session.scorecard)
+        for card in session.scorecards:
+            if not card.training:  # a shadow gives no verdict: they are learning
+                cards.setdefault(card.interviewer_id, []).append(card)
     verdicts: dict[int, str | None] = {}
     for person, theirs in cards.items():
         if all(card.is_submitted for card in theirs):
@@ -58,7 +59,7 @@ def sealed_verdicts(loop: Loop) -> dict[int, str | None]:
 def verdict_rows(loop: Loop) -> list[VerdictRow]:
     debrief = loop.debrief
     after = {v.panelist_id: v for v in debrief.verdicts} if debrief is not None else {}
-    people = {s.interviewer_id: s.interviewer for s in loop.sessions if s.scorecard is not None}
+    people = {c.interviewer_id: c.interviewer for s in loop.sessions for c in s.scorecards}
     rows = []
     for person_id, sealed in sealed_verdicts(loop).items():
         verdict = after.get(person_id)

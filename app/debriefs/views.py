@@ -161,13 +161,17 @@ def chase(loop_id: int, session_id: int):
     loop = _loop_or_404(loop_id)
     require("debrief.decide", loop)
     session = next((s for s in loop.sessions if s.id == session_id), None) or abort(404)
+    interviewer_id = request.form.get("interviewer_id", type=int)
     try:
-        chase_scorecard(session, current_user)
+        chase_scorecard(session, current_user, interviewer_id)
     except DecisionError as error:
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(f"Reminder on its way to {session.interviewer.name}.", "info")
+        person = next(
+            p for p in session.people if p.id == (interviewer_id or session.interviewer_id)
+        )
+        flash(f"Reminder on its way to {person.name}.", "info")
     return redirect(url_for("debriefs.debrief", loop_id=loop.id) + "#missing")
 
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..answers.asked import bank_questions
 from ..answers.bank import answers_for
@@ -51,6 +51,7 @@ def _session_or_404(session_id: int) -> InterviewSession:
             joinedload(InterviewSession.script),
             joinedload(InterviewSession.rubric),
             joinedload(InterviewSession.scorecard),
+            selectinload(InterviewSession.scorecards),
         )
         .where(InterviewSession.id == session_id)
     ).scalar_one_or_none()
@@ -102,8 +103,15 @@ def _bank(session: InterviewSession) -> list[CandidateAnswer]:
     return answers_for(current_user, session.loop.opening)
 
 
+def _my_card(session: InterviewSession) -> Scorecard | None:
+    """The signed-in person's scorecard on this interview (the lead's, a co-interviewer's or
+    a shadow's); else the lead's, which only its author may edit."""
+    mine = next((c for c in session.scorecards if c.interviewer_id == current_user.id), None)
+    return mine or session.scorecard
+
+
 def _render_interview(session, values, status=200, errors=None, conflicts=None, version=None):
-    scorecard = session.scorecard
+    scorecard = _my_card(session)
     return (
         render_template(
             "interviews/interview.html",
@@ -133,7 +141,7 @@ def _render_interview(session, values, status=200, errors=None, conflicts=None, 
 def interview(session_id: int):
     session = _session_or_404(session_id)
     require("session.view", session)
-    scorecard = session.scorecard
+    scorecard = _my_card(session)
     if scorecard is None:
         abort(404)  # its draft was retired when the candidate's data was erased
     if scorecard.interviewer_id != current_user.id:
@@ -148,9 +156,10 @@ def interview(session_id: int):
 def save_interview(session_id: int):
     """The form without JavaScript: save everything typed, then submit if asked."""
     session = _session_or_404(session_id)
-    if session.scorecard is None:
+    card = _my_card(session)
+    if card is None:
         abort(404)  # its draft was retired when the candidate's data was erased
-    scorecard = scorecard_for_saving(session.scorecard.id) or abort(404)
+    scorecard = scorecard_for_saving(card.id) or abort(404)
     require("scorecard.edit", scorecard)
     posted = _posted_values(scorecard, [a.id for a in _bank(session)])
     try:

@@ -69,6 +69,21 @@ class ReassignForm(Form):
     confirm_discard = BooleanField("Yes, discard the notes for good")
 
 
+class PanelistForm(Form):
+    user_id = SelectField(
+        "Who sits in", coerce=int, validators=[DataRequired("Choose who sits in.")]
+    )
+    role = RadioField(
+        "As",
+        choices=[
+            SelectChoice("co", "Co-interviewer: writes their own scorecard, counted as a rater"),
+            SelectChoice("shadow", "Shadow, in training: a training scorecard, never counted"),
+        ],
+        default="co",
+        validators=[DataRequired("Choose co-interviewer or shadow.")],
+    )
+
+
 class ConfirmLoopForm(Form):
     override_reason = TextAreaField(
         "Reason to confirm with uncovered competencies",

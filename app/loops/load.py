@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import InterviewSession, Loop, LoopStatus, User
+from ..models import InterviewSession, Loop, LoopStatus, PanelRole, SessionPanelist, User
 from ..team import TeamPolicy
 from ..web.timefmt import zone
 from .checks import Warning
@@ -127,3 +127,47 @@ def load_warnings(loop: Loop, policy: TeamPolicy) -> list[Warning]:
             )
         )
     return warnings
+
+
+@dataclass(frozen=True)
+class Experience:
+    """Interviews a person has done, by part: who is ready to interview alone."""
+
+    led: int = 0
+    co: int = 0
+    shadowed: int = 0
+
+    @property
+    def words(self) -> str:
+        return f"led {self.led}, co-interviewed {self.co}, shadowed {self.shadowed}"
+
+
+def experience_of(people: Iterable[User], now: datetime) -> dict[int, Experience]:
+    """Interviews held (ended, in loops not cancelled) that each person led, co-interviewed or
+    shadowed. Two grouped queries, however many people."""
+    ids = {p.id for p in people}
+    held = (Loop.status != LoopStatus.CANCELLED, InterviewSession.ends_at <= now)
+    led = dict(
+        db.session.execute(
+            select(InterviewSession.interviewer_id, func.count())
+            .join(Loop, InterviewSession.loop_id == Loop.id)
+            .where(InterviewSession.interviewer_id.in_(ids), *held)
+            .group_by(InterviewSession.interviewer_id)
+        ).all()
+    )
+    seats: dict[tuple[int, str], int] = {
+        (user_id, role): n
+        for user_id, role, n in db.session.execute(
+            select(SessionPanelist.user_id, SessionPanelist.role, func.count())
+            .join(InterviewSession, SessionPanelist.session_id == InterviewSession.id)
+            .join(Loop, InterviewSession.loop_id == Loop.id)
+            .where(SessionPanelist.user_id.in_(ids), *held)
+            .group_by(SessionPanelist.user_id, SessionPanelist.role)
+        ).all()
+    }
+    return {
+        i: Experience(
+            led.get(i, 0), seats.get((i, PanelRole.CO), 0), seats.get((i, PanelRole.SHADOW), 0)
+        )
+        for i in ids
+    }

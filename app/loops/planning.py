@@ -17,9 +17,11 @@ from ..models import (
     InterviewSession,
     Loop,
     LoopStatus,
+    PanelRole,
     RubricVersion,
     Scorecard,
     ScriptVersion,
+    SessionPanelist,
     User,
     record_audit,
 )
@@ -264,6 +266,55 @@ def plan_session(loop: Loop, actor: User, **details) -> InterviewSession:
     return session
 
 
+def add_panelist(session: InterviewSession, person: User, role: str, actor: User) -> None:
+    """Seat someone beside the interview's lead: a co-interviewer writes a scorecard of their
+    own that counts as another rater; a shadow's is marked training and never counts. Both
+    are invited (at once when the loop is confirmed) and hear its reminders."""
+    loop = session.loop
+    if loop.status in (LoopStatus.CANCELLED, LoopStatus.DECIDED):
+        raise PlanningError("This loop is closed: plan a new one instead.")
+    if person.id in {p.id for p in session.people}:
+        raise PlanningError(f"{person.name} is already in this interview.")
+    if not person.active:
+        raise PlanningError(f"{person.name}'s account is deactivated.")
+    attendees_before = _attendee_ids(loop)
+    session.panelists.append(SessionPanelist(user=person, role=PanelRole(role).value))
+    db.session.add(
+        Scorecard(session=session, interviewer=person, training=role == PanelRole.SHADOW)
+    )
+    db.session.flush()
+    db.session.expire(session, ["scorecards"])
+    if loop.status == LoopStatus.CONFIRMED:
+        _mail_session(session, "session_invite", person)
+    _after_change(loop, False, attendees_before)
+    record_audit(actor, "session.panelist_added", session, person=person.email, role=role)
+
+
+def remove_panelist(session: InterviewSession, person: User, actor: User) -> None:
+    """Take a co-interviewer or shadow out of an interview, while their scorecard holds
+    nothing: what someone wrote about a candidate is not thrown away by a planner."""
+    seat = next((p for p in session.panelists if p.user_id == person.id), None)
+    if seat is None:
+        return
+    card = next((c for c in session.scorecards if c.interviewer_id == person.id), None)
+    if card is not None and (card.is_submitted or _has_content(card)):
+        raise PlanningError(
+            f"{person.name} has written in their scorecard for this interview: it stays."
+        )
+    loop = session.loop
+    attendees_before = _attendee_ids(loop)
+    if card is not None:
+        db.session.delete(card)
+    session.panelists.remove(seat)
+    db.session.flush()
+    db.session.expire(session, ["scorecards"])
+    if loop.status == LoopStatus.CONFIRMED:
+        session.invite_sequence += 1
+        _mail_session(session, "session_cancel", person)
+    _after_change(loop, False, attendees_before)
+    record_audit(actor, "session.panelist_removed", session, person=person.email)
+
+
 def move_session(session: InterviewSession, starts_at: datetime, actor: User) -> None:
     loop = session.loop
     if starts_at == session.starts_at:
@@ -275,7 +326,8 @@ def move_session(session: InterviewSession, starts_at: datetime, actor: User) ->
     db.session.refresh(loop)
     moved = _reschedule_debrief(loop)
     if loop.status == LoopStatus.CONFIRMED:
-        _mail_session(session, "session_update", session.interviewer)
+        for person in session.people:
+            _mail_session(session, "session_update", person)
     _after_change(loop, moved)
     record_audit(actor, "session.moved", session, starts_at=starts_at.isoformat())
 
@@ -287,6 +339,10 @@ def reassign_session(
     say what happens to it: "keep" (stays the old interviewer's, read-only) or "discard"."""
     if interviewer.id == session.interviewer_id:
         return
+    if any(p.user_id == interviewer.id for p in session.panelists):
+        raise PlanningError(
+            f"{interviewer.name} already sits in on this interview: take them out of it first."
+        )
     loop = session.loop
     attendees_before = _attendee_ids(loop)
     old_interviewer = session.interviewer
@@ -311,7 +367,7 @@ def reassign_session(
     session.interviewer = interviewer
     db.session.add(Scorecard(session=session, interviewer=interviewer))
     db.session.flush()
-    db.session.expire(session, ["scorecard"])
+    db.session.expire(session, ["scorecard", "scorecards"])
     if loop.status == LoopStatus.CONFIRMED:
         _mail_session(session, "session_invite", interviewer)
     _after_change(loop, False, attendees_before)
@@ -354,7 +410,8 @@ def send_invitations(loop: Loop) -> None:
     """For a loop just confirmed: each interview's and the debrief's invitation, and the
     reminders its state calls for."""
     for session in loop.sessions:
-        _mail_session(session, "session_invite", session.interviewer)
+        for person in session.people:
+            _mail_session(session, "session_invite", person)
     db.session.flush()
     db.session.refresh(loop)
     _mail_debrief(loop, "debrief_invite")
@@ -376,7 +433,10 @@ def cancellation_of(loop: Loop) -> Cancellation:
         return Cancellation(list(loop.sessions), loop.debrief, [])
     heard = told_of_events(loop)  # invitations not yet sent are withdrawn, not cancelled
     told: dict[int, User] = {
-        s.interviewer_id: s.interviewer for s in loop.sessions if (s.interviewer_id, s.id) in heard
+        person.id: person
+        for s in loop.sessions
+        for person in s.people
+        if (person.id, s.id) in heard
     }
     if loop.debrief is not None:
         told.update({p.id: p for p in debrief_attendees(loop) if (p.id, None) in heard})
@@ -392,7 +452,8 @@ def cancel_loop(loop: Loop, actor: User) -> None:
     if was_confirmed:
         for session in loop.sessions:
             session.invite_sequence += 1
-            _mail_session(session, "session_cancel", session.interviewer)
+            for person in session.people:
+                _mail_session(session, "session_cancel", person)
         if loop.debrief is not None:
             loop.debrief.invite_sequence += 1
             _mail_debrief(loop, "debrief_cancel")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Debrief, InterviewSession, Loop, PanelVerdict
+from ..models import Debrief, InterviewSession, Loop, PanelVerdict, Scorecard, SessionPanelist
 
 
 def _whole_loops():
@@ -22,6 +22,8 @@ def _whole_loops():
             joinedload(InterviewSession.script),
             joinedload(InterviewSession.rubric),
             joinedload(InterviewSession.scorecard),
+            selectinload(InterviewSession.scorecards).joinedload(Scorecard.interviewer),
+            selectinload(InterviewSession.panelists).joinedload(SessionPanelist.user),
         ),
     )
 

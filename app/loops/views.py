@@ -26,6 +26,7 @@ from ..models import (
     InterviewSession,
     Loop,
     LoopStatus,
+    PanelRole,
     Reminder,
     ReminderStatus,
     RubricVersion,
@@ -44,12 +45,20 @@ from .checks import (
     panel_warnings,
     schedule_warnings,
 )
-from .forms import ConfirmLoopForm, DebriefForm, MoveSessionForm, ReassignForm, SessionForm
-from .load import WeekLoad, load_warnings, week_of, weekly_loads
+from .forms import (
+    ConfirmLoopForm,
+    DebriefForm,
+    MoveSessionForm,
+    PanelistForm,
+    ReassignForm,
+    SessionForm,
+)
+from .load import WeekLoad, experience_of, load_warnings, week_of, weekly_loads
 from .planning import (
     CoverageError,
     NotesDecisionNeeded,
     PlanningError,
+    add_panelist,
     cancel_loop,
     cancellation_of,
     competency_names,
@@ -59,6 +68,7 @@ from .planning import (
     move_session,
     plan_session,
     reassign_session,
+    remove_panelist,
     start_loop,
     unpin_debrief,
 )
@@ -132,6 +142,9 @@ def _planner(loop: Loop, status: int = 200, **forms):
     forms.setdefault("confirm_form", ConfirmLoopForm())
     forms.setdefault("debrief_form", DebriefForm())
     forms.setdefault("move_form", MoveSessionForm())
+    if "panelist_form" not in forms:
+        forms["panelist_form"] = _panelist_form(loop, people_and_weeks=people_and_weeks)
+    forms.setdefault("seating", None)
     if "reassign_form" not in forms:
         forms["reassign_form"] = _reassign_form(loop, people_and_weeks=people_and_weeks)
     forms.setdefault("reassigning", None)
@@ -180,6 +193,17 @@ def _planner(loop: Loop, status: int = 200, **forms):
         candidate_zone=candidate.time_zone,
         **forms,
     ), status
+
+
+def _panelist_form(loop: Loop, formdata=None, people_and_weeks=None) -> PanelistForm:
+    form = PanelistForm(formdata=formdata)
+    people, loads = people_and_weeks or _people_and_weeks(loop)
+    done = experience_of(people, utcnow())
+    form.user_id.choices = [SelectChoice("0", "Choose…")] + [
+        SelectChoice(str(u.id), f"{u.name} · {done[u.id].words} · {_load_label(loads[u.id])}")
+        for u in people
+    ]
+    return form
 
 
 def _reassign_form(loop: Loop, formdata=None, people_and_weeks=None) -> ReassignForm:
@@ -302,12 +326,54 @@ def reassign(loop_id: int, session_id: int):
                 reassign_session(session, interviewer, current_user, notes)
             except NotesDecisionNeeded as question:
                 form.notes.errors = [str(question)]
+            except PlanningError as error:
+                form.interviewer_id.errors = [str(error)]
             else:
                 db.session.commit()
                 flash(f"Interview reassigned to {interviewer.name}.", "info")
                 return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
     db.session.rollback()
     return _planner(_loop_or_404(loop_id), 400, reassign_form=form, reassigning=session_id)
+
+
+@bp.post("/loops/<int:loop_id>/sessions/<int:session_id>/panelists")
+@login_required
+def add_panelist_view(loop_id: int, session_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    session = _session_in(loop, session_id)
+    form = _panelist_form(loop, request.form)
+    if form.validate():
+        person = db.session.get(User, form.user_id.data) or abort(400)
+        try:
+            add_panelist(session, person, form.role.data, current_user)
+        except PlanningError as error:
+            form.user_id.errors = [str(error)]
+        else:
+            db.session.commit()
+            role = PanelRole(form.role.data).label
+            flash(f"{person.name} sits in on the interview as {role}.", "info")
+            return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
+    db.session.rollback()
+    return _planner(_loop_or_404(loop_id), 400, panelist_form=form, seating=session_id)
+
+
+@bp.post("/loops/<int:loop_id>/sessions/<int:session_id>/panelists/<int:user_id>/remove")
+@login_required
+def remove_panelist_view(loop_id: int, session_id: int, user_id: int):
+    loop = _loop_or_404(loop_id)
+    require("loop.plan", loop)
+    session = _session_in(loop, session_id)
+    person = db.session.get(User, user_id) or abort(404)
+    try:
+        remove_panelist(session, person, current_user)
+    except PlanningError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(f"{person.name} no longer sits in on the interview.", "info")
+    return redirect(url_for("loops.planner", loop_id=loop.id) + "#sessions")
 
 
 @bp.post("/loops/<int:loop_id>/confirm")

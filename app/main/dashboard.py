@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.permissions import debriefs_viewable
 from ..extensions import db
@@ -19,6 +19,7 @@ from ..models import (
     Reminder,
     ReminderStatus,
     Scorecard,
+    SessionPanelist,
     User,
 )
 from ..storage.types import utcnow
@@ -37,7 +38,12 @@ def upcoming_sessions(user: User, now: datetime | None = None, limit: int = UPCO
             select(InterviewSession)
             .join(Loop, InterviewSession.loop_id == Loop.id)
             .where(
-                InterviewSession.interviewer_id == user.id,
+                or_(
+                    InterviewSession.interviewer_id == user.id,
+                    InterviewSession.id.in_(
+                        select(SessionPanelist.session_id).where(SessionPanelist.user_id == user.id)
+                    ),
+                ),
                 InterviewSession.ends_at > now,
                 Loop.status != LoopStatus.CANCELLED,
             )
@@ -48,6 +54,8 @@ def upcoming_sessions(user: User, now: datetime | None = None, limit: int = UPCO
                 joinedload(InterviewSession.script),
                 joinedload(InterviewSession.rubric),
                 joinedload(InterviewSession.scorecard),
+                joinedload(InterviewSession.interviewer),
+                selectinload(InterviewSession.panelists),
             )
             .order_by(InterviewSession.starts_at)
             .limit(limit)

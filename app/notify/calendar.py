@@ -106,7 +106,7 @@ def session_invite(
         ends_at=session.ends_at,
         tz_name=tz_name,
         organizer=organizer,
-        attendees=[session.interviewer],
+        attendees=session.people,
         location=session.meeting_url,
         url=link,
     )

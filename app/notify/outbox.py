@@ -63,11 +63,12 @@ def dedupe_key(slot: str, due_at: datetime, extra: str = "") -> str:
 
 
 def debrief_attendees(loop: Loop) -> list[User]:
-    """The panel (current interviewers) and the opening's hiring manager, each once."""
+    """The panel (everyone with a current scorecard: leads, co-interviewers, shadows) and the
+    opening's hiring manager, each once."""
     people: dict[int, User] = {}
     for session in loop.sessions:
-        if session.scorecard is not None:
-            people.setdefault(session.interviewer_id, session.interviewer)
+        for card in session.scorecards:
+            people.setdefault(card.interviewer_id, card.interviewer)
     manager = loop.opening.hiring_manager
     people.setdefault(manager.id, manager)
     return list(people.values())
@@ -105,13 +106,16 @@ class Cadence:
 
 
 def _feedback_chase(
-    session: InterviewSession, cadence: Cadence, nag_at: datetime | None, cutoff: datetime
+    session: InterviewSession,
+    interviewer: User,
+    cadence: Cadence,
+    nag_at: datetime | None,
+    cutoff: datetime,
 ) -> list[Wanted]:
     """The follow-ups after a draft's due mail, and the hiring manager's word once it is a day
     late; none due before `cutoff` (stale mail for a loop recorded after the fact)."""
-    interviewer = session.interviewer
     policy = cadence.policy
-    base = f"s{session.id}.u{session.interviewer_id}"
+    base = f"s{session.id}.u{interviewer.id}"
     taken = [session.ends_at] + ([nag_at] if nag_at is not None else [])
     wanted = []
     moment = cadence.working(session.ends_at + policy.followup_after, interviewer)
@@ -159,34 +163,39 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
     # history, not news. Later ones stay wanted however late the dispatcher runs.
     cutoff = (loop.confirmed_at or now) - MERGE_WINDOW
     wanted: list[Wanted] = []
-    cards = [s.scorecard for s in loop.sessions if s.scorecard is not None]
+    cards = [card for s in loop.sessions for card in s.scorecards]
     missing: list[str] = []  # whose scorecards are still drafts
     for session in loop.sessions:
-        card = session.scorecard
-        if card is None or card.is_submitted:
-            continue
-        missing.append(session.interviewer.name)
-        base = f"s{session.id}.u{session.interviewer_id}"
-        nag_at = debrief.starts_at - NAG_BEFORE_DEBRIEF
-        # A nag within a quarter of an hour of the due mail becomes part of it: one mail. So
-        # does a nag that would come first (a debrief pinned before the interview ends): a
-        # "the debrief is near" mail must never arrive before "your scorecard is due".
-        merged = nag_at <= session.ends_at + MERGE_WINDOW or debrief_begun
-        wanted.append(
-            Wanted(
-                "scorecard_due",
-                f"due.{base}",
-                session.interviewer,
-                session.ends_at,
-                session.id,
-                {"with_nag": merged, "debrief_begun": debrief_begun},
-            )
-        )
-        if not merged:
+        for card in session.scorecards:
+            if card.is_submitted:
+                continue
+            interviewer = card.interviewer
+            if not card.training:
+                missing.append(interviewer.name)
+            base = f"s{session.id}.u{interviewer.id}"
+            nag_at = debrief.starts_at - NAG_BEFORE_DEBRIEF
+            # A nag within a quarter of an hour of the due mail becomes part of it: one mail.
+            # So does a nag that would come first (a debrief pinned before the interview
+            # ends): "the debrief is near" must never arrive before "your scorecard is due".
+            merged = nag_at <= session.ends_at + MERGE_WINDOW or debrief_begun
             wanted.append(
-                Wanted("scorecard_nag", f"nag.{base}", session.interviewer, nag_at, session.id)
+                Wanted(
+                    "scorecard_due",
+                    f"due.{base}",
+                    interviewer,
+                    session.ends_at,
+                    session.id,
+                    {"with_nag": merged, "debrief_begun": debrief_begun},
+                )
             )
-        wanted += _feedback_chase(session, cadence, None if merged else nag_at, cutoff)
+            if not merged:
+                wanted.append(
+                    Wanted("scorecard_nag", f"nag.{base}", interviewer, nag_at, session.id)
+                )
+            if not card.training:  # a shadow is not chased, nor is the manager told
+                wanted += _feedback_chase(
+                    session, interviewer, cadence, None if merged else nag_at, cutoff
+                )
     if missing and not debrief_begun:
         # The decider hears which scorecards are still out while there is time to chase them
         # or move the debrief; the payload follows each submission until the mail goes.
@@ -207,8 +216,9 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
         busy_until: dict[int, datetime] = {}
         for session in loop.sessions:
             if session.starts_at < debrief.starts_at:
-                held = busy_until.get(session.interviewer_id, session.ends_at)
-                busy_until[session.interviewer_id] = max(held, session.ends_at)
+                for person in session.people:
+                    held = busy_until.get(person.id, session.ends_at)
+                    busy_until[person.id] = max(held, session.ends_at)
         for person in debrief_attendees(loop):
             soon_at = debrief.starts_at - DEBRIEF_SOON
             busy = busy_until.get(person.id)
@@ -219,9 +229,10 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
             wanted.append(
                 Wanted("debrief_soon", f"soon.d{debrief.id}.u{person.id}", person, soon_at)
             )
-    if cards and all(card.is_submitted for card in cards):
+    counted = [card for card in cards if not card.training]  # a shadow's never holds it up
+    if counted and all(card.is_submitted for card in counted):
         manager = loop.opening.hiring_manager
-        last = max(card.submitted_at for card in cards)
+        last = max(card.submitted_at for card in counted)
         wanted.append(Wanted("ready_for_debrief", f"ready.l{loop.id}.u{manager.id}", manager, last))
     return wanted
 
@@ -280,11 +291,10 @@ def _told_again(loop: Loop, want: Wanted, sent: Reminder | None) -> Wanted:
     if want.kind != "ready_for_debrief" or sent is None or sent.due_at == want.due_at:
         return want
     newly_in = [
-        s.interviewer.name
+        card.interviewer.name
         for s in loop.sessions
-        if s.scorecard is not None
-        and s.scorecard.is_submitted
-        and s.scorecard.submitted_at > sent.due_at
+        for card in s.scorecards
+        if not card.training and card.is_submitted and card.submitted_at > sent.due_at
     ]
     return replace(want, payload={**(want.payload or {}), "newly_in": newly_in})
 

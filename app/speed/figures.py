@@ -182,6 +182,7 @@ class LateScorecard:
     candidate: str
     interviewer: str
     ended_at: datetime
+    interviewer_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -207,16 +208,18 @@ def late_now(scope: ColumnElement[bool], now: datetime) -> Late:
             InterviewSession.ends_at,
             Candidate.name,
             User.name.label("interviewer"),
+            Scorecard.interviewer_id,
         )
         .join(Scorecard, Scorecard.session_id == InterviewSession.id)
         .join(Loop, InterviewSession.loop_id == Loop.id)
         .join(Candidate, Loop.candidate_id == Candidate.id)
         .join(Opening, Loop.opening_id == Opening.id)
-        .join(User, InterviewSession.interviewer_id == User.id)
+        .join(User, Scorecard.interviewer_id == User.id)
         .outerjoin(Debrief, Debrief.loop_id == Loop.id)
         .where(
             Scorecard.status == ScorecardStatus.DRAFT,
             Scorecard.retired_at.is_(None),
+            Scorecard.training.is_(False),  # a shadow's is never chased
             Loop.status == LoopStatus.CONFIRMED,
             Debrief.decision.is_(None),
             InterviewSession.ends_at <= now - DAY,
@@ -227,7 +230,11 @@ def late_now(scope: ColumnElement[bool], now: datetime) -> Late:
     outstanding = (
         select(InterviewSession.loop_id, func.count(Scorecard.id).label("missing"))
         .join(Scorecard, Scorecard.session_id == InterviewSession.id)
-        .where(Scorecard.status == ScorecardStatus.DRAFT, Scorecard.retired_at.is_(None))
+        .where(
+            Scorecard.status == ScorecardStatus.DRAFT,
+            Scorecard.retired_at.is_(None),
+            Scorecard.training.is_(False),
+        )
         .group_by(InterviewSession.loop_id)
         .subquery()
     )
@@ -247,7 +254,9 @@ def late_now(scope: ColumnElement[bool], now: datetime) -> Late:
     ).all()
     return Late(
         scorecards=[
-            LateScorecard(row.loop_id, row.id, row.name, row.interviewer, row.ends_at)
+            LateScorecard(
+                row.loop_id, row.id, row.name, row.interviewer, row.ends_at, row.interviewer_id
+            )
             for row in drafts
         ],
         decisions=[

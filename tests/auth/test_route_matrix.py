@@ -173,6 +173,16 @@ ROUTES = {
     ("loops.add", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
     ("loops.move", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "coordinator", ok=400))],
     ("loops.reassign", "POST"): [case(PRIYA_LOOP_SESSION, only("admin", "coordinator", ok=400))],
+    ("loops.add_panelist_view", "POST"): [
+        case(PRIYA_LOOP_SESSION, only("admin", "coordinator", ok=400))
+    ],
+    # Taking out someone who does not sit in changes nothing and comes back to the planner.
+    ("loops.remove_panelist_view", "POST"): [
+        case(
+            lambda team: {**PRIYA_LOOP_SESSION(team), "user_id": team.users["kwame"].id},
+            only("admin", "coordinator", ok=302),
+        )
+    ],
     # The demo loop is already confirmed: confirming again is refused with a message.
     ("loops.confirm", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],
     ("loops.debrief", "POST"): [case(LOOP, only("admin", "coordinator", ok=400))],

@@ -295,10 +295,11 @@ def test_debrief_sql_does_not_grow_with_the_panel(
     assert counter.count == DEBRIEF_STATEMENTS, counter.statements
 
 
-# The signed-in user, the loop with sessions and scorecards, the debrief's verdicts, the
-# library's competency names, the panel checks of the permission rule (whether the viewer sits
-# on the panel), and, for whoever may decide, whether the packet was given up.
-DEBRIEF_STATEMENTS = 7
+# The signed-in user, the loop with sessions and scorecards, every session's scorecards and who
+# sits in beside its lead, the debrief's verdicts, the library's competency names, the panel
+# checks of the permission rule (whether the viewer sits on the panel), and, for whoever may
+# decide, whether the packet was given up.
+DEBRIEF_STATEMENTS = 9
 
 
 # Found by the hostile-input pass (tests/hostile): refusals about a form the page does not

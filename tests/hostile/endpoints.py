@@ -596,6 +596,37 @@ ENDPOINTS: list[Endpoint] = [
         ),
     ),
     Endpoint(
+        ("loops.add_panelist_view", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {"loop_id": _loop(team).id, "session_id": _session(team, "priya").id},
+        fields=lambda team: {
+            "user_id": _ids(_user_ids(team)),
+            "role": st.sampled_from(["co", "shadow", "lead", ""]),
+        },
+        may_change=lambda body: (
+            "session_panelists+",
+            "scorecards+",
+            "reminders*",
+            "audit_events+",
+        ),
+    ),
+    Endpoint(
+        ("loops.remove_panelist_view", "POST"),
+        allowed=PLANNERS,
+        url_args=lambda team: {
+            "loop_id": _loop(team).id,
+            "session_id": _session(team, "priya").id,
+            "user_id": team.users["kwame"].id,
+        },
+        may_change=lambda body: (
+            "session_panelists-",
+            "scorecards-",
+            "interview_sessions.invite_sequence",
+            "reminders*",
+            "audit_events+",
+        ),
+    ),
+    Endpoint(
         ("loops.confirm", "POST"),
         allowed=PLANNERS,
         url_args=lambda team: {"loop_id": _loop(team).id},

@@ -270,8 +270,9 @@ def test_the_packets_page_costs_the_same_statements_however_many_loops(
 
 # The signed-in user, the opening (for the permission check, and again for the page), the
 # library's newest version (names are remembered per version), the loops with all a packet
-# shows and their debriefs' verdicts, the given-up renders, the viewer's own scorecards in them.
-PACKETS_PAGE_STATEMENTS = 8
+# shows (every session's scorecards and who sits in) and their debriefs' verdicts, the given-up
+# renders, the viewer's own scorecards in them.
+PACKETS_PAGE_STATEMENTS = 10
 
 
 def test_an_opening_zip_with_nothing_ready_says_preparing(app, demo, priya_card) -> None:
