@@ -46,6 +46,7 @@ def most_asked(opening: Opening, limit: int = MOST_ASKED) -> list[AskedCount]:
             Loop.opening_id == opening.id,
             Scorecard.status == ScorecardStatus.SUBMITTED,
             Scorecard.retired_at.is_(None),
+            Scorecard.training.is_(False),
         )
     ).all()
     ticks: Counter[int] = Counter()

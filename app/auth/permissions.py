@@ -23,6 +23,7 @@ from ..models import (
     Role,
     Scorecard,
     ScorecardStatus,
+    SessionPanelist,
     User,
 )
 
@@ -192,12 +193,22 @@ def _decide(user: User, loop: Loop) -> bool:
 # twin below (visible_*_filter), and tests/openings/test_visibility.py holds them together. ----
 
 
+def _interviews_in(user: User) -> ColumnElement[bool]:
+    """Interview sessions `user` leads or sits in on (as co-interviewer or shadow)."""
+    return or_(
+        InterviewSession.interviewer_id == user.id,
+        InterviewSession.id.in_(
+            select(SessionPanelist.session_id).where(SessionPanelist.user_id == user.id)
+        ),
+    )
+
+
 def _sits_on_candidates_loop(user: User, candidate: Candidate) -> bool:
     return (
         db.session.execute(
             select(InterviewSession.id)
             .join(Loop, InterviewSession.loop_id == Loop.id)
-            .where(Loop.candidate_id == candidate.id, InterviewSession.interviewer_id == user.id)
+            .where(Loop.candidate_id == candidate.id, _interviews_in(user))
             .limit(1)
         ).first()
         is not None
@@ -210,7 +221,7 @@ def _sits_on_openings_loop(user: User, opening: Opening) -> bool:
             select(InterviewSession.id)
             .join(Loop, InterviewSession.loop_id == Loop.id)
             .join(Candidate, Loop.candidate_id == Candidate.id)
-            .where(Candidate.opening_id == opening.id, InterviewSession.interviewer_id == user.id)
+            .where(Candidate.opening_id == opening.id, _interviews_in(user))
             .limit(1)
         ).first()
         is not None
@@ -273,7 +284,7 @@ def _panel_candidate_ids(user: User):
     return (
         select(Loop.candidate_id)
         .join(InterviewSession, InterviewSession.loop_id == Loop.id)
-        .where(InterviewSession.interviewer_id == user.id)
+        .where(_interviews_in(user))
     )
 
 

@@ -166,7 +166,7 @@ def may_hear_outcome(loop: Loop, person: User) -> bool:
 def announce_after_submission(scorecard: Scorecard) -> None:
     """A panelist who submits after the decision hears it then, once."""
     loop = scorecard.session.loop
-    person = scorecard.session.interviewer
+    person = scorecard.interviewer
     if loop.debrief is None or loop.debrief.decision is None or not may_hear_outcome(loop, person):
         return
     if db.session.execute(
@@ -240,6 +240,8 @@ def chase_scorecard(
     card = _draft_of(session, interviewer_id)
     if card is None:
         raise DecisionError("session", "That scorecard is already in.")
+    if card.training:
+        raise DecisionError("session", "A shadow's training scorecard is not chased.")
     person = card.interviewer
     moment = utcnow()
     # A second click (or a second manager) within the quarter hour is the same reminder.

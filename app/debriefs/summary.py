@@ -131,7 +131,7 @@ class DebriefSummary:
     def owed_answers(self) -> list[tuple[str, str]]:
         """What we owe the candidate: (question, who heard it), each question once."""
         owed: dict[str, tuple[str, list[str]]] = {}
-        for column in self.columns:
+        for column in [*self.columns, *self.training]:  # a shadow may have heard it too
             for question in column.owed:
                 wording, heard = owed.setdefault(question_key(question), (question, []))
                 heard.append(column.interviewer.name)

@@ -159,7 +159,11 @@ def coverage_matrix(loop: Loop, names: dict[str, str] | None = None) -> list[Cov
                 key,
                 names.get(key, key),
                 tuple(s.id for s in owning),
-                raters=len({s.interviewer_id for s in owning}),
+                # The lead and any co-interviewer each rate it; a shadow does not count.
+                raters=len(
+                    {s.interviewer_id for s in owning}
+                    | {p.user_id for s in owning for p in s.panelists if p.role == PanelRole.CO}
+                ),
                 weighted=weights.get(key, 1) > 0 or key in must_haves,
                 must_have=key in must_haves,
             )
@@ -296,6 +300,8 @@ def remove_panelist(session: InterviewSession, person: User, actor: User) -> Non
     seat = next((p for p in session.panelists if p.user_id == person.id), None)
     if seat is None:
         return
+    if session.loop.status in (LoopStatus.CANCELLED, LoopStatus.DECIDED):
+        raise PlanningError("This loop is closed: its panel stays as it was.")
     card = next((c for c in session.scorecards if c.interviewer_id == person.id), None)
     if card is not None and (card.is_submitted or _has_content(card)):
         raise PlanningError(

@@ -89,7 +89,11 @@ def _summaries(loop_filter, limit: int = 50) -> list[LoopSummary]:
         for loop_id, status, count in db.session.execute(
             select(InterviewSession.loop_id, Scorecard.status, func.count(Scorecard.id))
             .join(Scorecard, Scorecard.session_id == InterviewSession.id)
-            .where(InterviewSession.loop_id.in_(ids), Scorecard.retired_at.is_(None))
+            .where(
+                InterviewSession.loop_id.in_(ids),
+                Scorecard.retired_at.is_(None),
+                Scorecard.training.is_(False),  # a shadow's never holds the debrief up
+            )
             .group_by(InterviewSession.loop_id, Scorecard.status)
         ):
             cards[(loop_id, status)] = count

@@ -20,6 +20,7 @@ from ..models import (
     Opening,
     Reminder,
     ReminderStatus,
+    SessionPanelist,
     User,
 )
 from ..storage.types import utcnow
@@ -188,7 +189,7 @@ def wanted_reminders(loop: Loop, now: datetime | None = None) -> list[Wanted]:
                     {"with_nag": merged, "debrief_begun": debrief_begun},
                 )
             )
-            if not merged:
+            if not merged and not card.training:
                 wanted.append(
                     Wanted("scorecard_nag", f"nag.{base}", interviewer, nag_at, session.id)
                 )
@@ -478,7 +479,12 @@ def sync_open_loops(person: User | None = None) -> int:
     statement = select(Loop).where(Loop.status == LoopStatus.CONFIRMED)
     if person is not None:
         theirs = select(InterviewSession.loop_id).where(
-            InterviewSession.interviewer_id == person.id
+            or_(
+                InterviewSession.interviewer_id == person.id,
+                InterviewSession.id.in_(
+                    select(SessionPanelist.session_id).where(SessionPanelist.user_id == person.id)
+                ),
+            )
         )
         decided = select(Opening.id).where(Opening.hiring_manager_id == person.id)
         statement = statement.where(or_(Loop.id.in_(theirs), Loop.opening_id.in_(decided)))

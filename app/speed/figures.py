@@ -87,7 +87,12 @@ def speed(
     (whole weeks, from a Monday, UTC); with `interviewer_id`, that interviewer's scorecards
     only, and no decisions (they are not theirs)."""
     since = _week_of(now) - timedelta(weeks=weeks - 1)
-    whose = [] if interviewer_id is None else [InterviewSession.interviewer_id == interviewer_id]
+    # Their own scorecards (led or beside the lead); the team's leave shadows' training out.
+    whose = (
+        [Scorecard.training.is_(False)]
+        if interviewer_id is None
+        else [Scorecard.interviewer_id == interviewer_id]
+    )
     feedback = db.session.execute(
         select(InterviewSession.ends_at, Scorecard.submitted_at)
         .join(Scorecard, Scorecard.session_id == InterviewSession.id)

@@ -10,6 +10,7 @@ import pytest
 
 from app.auth.accounts import create_user
 from app.auth.permissions import can
+from app.debriefs.decisions import DecisionError, chase_scorecard
 from app.debriefs.summary import summarise
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
@@ -19,6 +20,7 @@ from app.loops.planning import (
     add_panelist,
     competency_names,
     confirm_loop,
+    coverage_matrix,
     remove_panelist,
 )
 
@@ -125,3 +127,19 @@ def test_experience_counts_what_each_led_co_interviewed_and_shadowed(paired) -> 
     assert (done[demo.users["kwame"].id].co, done[sam.id].shadowed) == (1, 1)
     assert done[sam.id].words == "led 0, co-interviewed 0, shadowed 1"
     assert experience_of(people, first.starts_at)[sam.id].shadowed == 0, "not held yet"
+
+
+def test_a_co_interviewer_is_a_rater_and_reads_what_the_lead_may(paired) -> None:
+    demo, loop, first, second, sam, cards = paired
+    key = first.focus_competencies[0]
+    (row,) = [r for r in coverage_matrix(loop, competency_names()) if r.key == key]
+    assert row.raters == 2, "Priya and Kwame; the shadow does not count"
+    kwame = demo.users["kwame"]
+    assert can(kwame, "candidate.view", loop.candidate)
+    assert can(kwame, "opening.view", loop.opening)
+    assert can(sam, "session.view", first)
+    with pytest.raises(DecisionError, match="not chased"):
+        chase_scorecard(first, demo.users["manager"], sam.id)
+    chase_scorecard(first, demo.users["manager"], kwame.id)
+    (chase,) = reminders(loop, kind="scorecard_chase")
+    assert chase.recipient_id == kwame.id
