@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from ..extensions import db
 from ..models import InterviewSession, Loop, LoopStatus, PanelRole, SessionPanelist, User
@@ -42,20 +42,28 @@ class WeekLoad:
 
 
 def _booked(people: Iterable[User], earliest: datetime, latest: datetime) -> list[tuple]:
-    """(interviewer id, start) of every live interview of `people` in the span: one query."""
+    """(session id, person id, start) of every live interview of `people` in the span, led
+    or sat in on (a shadow's seat is a slot taken too): one query."""
     ids = {p.id for p in people}
     if not ids:
         return []
-    return db.session.execute(
+    live = (
+        Loop.status != LoopStatus.CANCELLED,
+        InterviewSession.starts_at >= earliest - _REACH,
+        InterviewSession.starts_at < latest + _REACH,
+    )
+    led = (
         select(InterviewSession.id, InterviewSession.interviewer_id, InterviewSession.starts_at)
         .join(Loop, InterviewSession.loop_id == Loop.id)
-        .where(
-            Loop.status != LoopStatus.CANCELLED,
-            InterviewSession.interviewer_id.in_(ids),
-            InterviewSession.starts_at >= earliest - _REACH,
-            InterviewSession.starts_at < latest + _REACH,
-        )
-    ).all()
+        .where(InterviewSession.interviewer_id.in_(ids), *live)
+    )
+    seated = (
+        select(InterviewSession.id, SessionPanelist.user_id, InterviewSession.starts_at)
+        .join(SessionPanelist, SessionPanelist.session_id == InterviewSession.id)
+        .join(Loop, InterviewSession.loop_id == Loop.id)
+        .where(SessionPanelist.user_id.in_(ids), *live)
+    )
+    return db.session.execute(union_all(led, seated)).all()
 
 
 def weekly_loads(people: list[User], moment: datetime, policy: TeamPolicy) -> dict[int, WeekLoad]:
@@ -78,7 +86,7 @@ def load_warnings(loop: Loop, policy: TeamPolicy) -> list[Warning]:
     sessions = loop.sessions
     if not sessions:
         return []
-    people = {s.interviewer_id: s.interviewer for s in sessions}
+    people = {person.id: person for s in sessions for person in s.people}
     booked = _booked(
         people.values(), min(s.starts_at for s in sessions), max(s.starts_at for s in sessions)
     )
@@ -92,7 +100,7 @@ def load_warnings(loop: Loop, policy: TeamPolicy) -> list[Warning]:
         ours = [
             s
             for s in sessions
-            if s.interviewer_id == person_id and week_of(s.starts_at, person) == week
+            if person_id in {p.id for p in s.people} and week_of(s.starts_at, person) == week
         ]
         if count > limit and ours:
             warnings.append(

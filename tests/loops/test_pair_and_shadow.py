@@ -14,7 +14,7 @@ from app.debriefs.decisions import DecisionError, chase_scorecard
 from app.debriefs.summary import summarise
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.loops.load import experience_of
+from app.loops.load import experience_of, load_warnings, weekly_loads
 from app.loops.planning import (
     PlanningError,
     add_panelist,
@@ -23,6 +23,7 @@ from app.loops.planning import (
     coverage_matrix,
     remove_panelist,
 )
+from app.team import team_policy
 
 from ..conftest import sign_in
 from ..debriefs.test_debrief import submit
@@ -143,3 +144,11 @@ def test_a_co_interviewer_is_a_rater_and_reads_what_the_lead_may(paired) -> None
     chase_scorecard(first, demo.users["manager"], kwame.id)
     (chase,) = reminders(loop, kind="scorecard_chase")
     assert chase.recipient_id == kwame.id
+
+
+def test_a_seat_beside_the_lead_counts_in_the_week(paired) -> None:
+    demo, loop, first, second, sam, cards = paired
+    sam.weekly_interview_limit = 0
+    (warning,) = [w for w in load_warnings(loop, team_policy()) if "Sam Sato" in w.message]
+    assert warning.kind == "over_weekly_limit" and warning.session_ids == (first.id,)
+    assert weekly_loads([sam], first.starts_at, team_policy())[sam.id].interviews == 1
