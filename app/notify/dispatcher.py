@@ -237,12 +237,13 @@ def dispatch_due(
             if not ids:
                 break
             lease = _Lease(token, ids, lease_length)
-            full_batch = len(ids) == limit
             ids = _drop_superseded(ids, token, clock)
             prepared = _prepare(_load(ids), ids)
             stopped = _send_batch(prepared, lease, sender, clock, report, marks, stop)
             marks.flush()
-            if stopped or not full_batch:
+            # A short batch is no proof the rest is done (SKIP LOCKED passes over rows another
+            # transaction holds a moment): the loop ends when a claim finds nothing.
+            if stopped:
                 break
     finally:
         marks.flush()
