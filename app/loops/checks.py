@@ -40,6 +40,15 @@ def _hm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
+def within_day(local_start: datetime, local_end: datetime, starts: time, ends: time) -> bool:
+    """A span (in someone's own zone) that lies inside their working day, on one date."""
+    return (
+        starts <= local_start.time()
+        and local_end.time() <= ends
+        and local_start.date() == local_end.date()
+    )
+
+
 def schedule_warnings(
     candidate: Candidate,
     sessions: Sequence[InterviewSession],
@@ -73,11 +82,7 @@ def schedule_warnings(
     for session in ordered:
         local_start = session.starts_at.astimezone(zone)
         local_end = session.ends_at.astimezone(zone)
-        if (
-            local_start.time() < start_of_day
-            or local_end.time() > end_of_day
-            or local_end.date() != local_start.date()
-        ):
+        if not within_day(local_start, local_end, start_of_day, end_of_day):
             warnings.append(
                 Warning(
                     "outside_working_hours",
@@ -201,7 +206,7 @@ def debrief_warnings(loop: Loop, policy: TeamPolicy) -> list[Warning]:
     zone = ZoneInfo(manager.time_zone)
     start, end = debrief.starts_at.astimezone(zone), debrief.ends_at.astimezone(zone)
     first, last_hour = policy.working_day_of(manager)
-    if first <= start.time() and end.time() <= last_hour and start.date() == end.date():
+    if within_day(start, end, first, last_hour):
         return warnings
     return [
         *warnings,

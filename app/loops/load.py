@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import InterviewSession, Loop, LoopStatus, PanelRole, SessionPanelist, User
 from ..team import TeamPolicy
 from ..web.timefmt import zone
-from .checks import Warning
+from .checks import Warning, within_day
 
 # Widest a week can reach past a moment in any zone: 7 days plus the largest UTC offsets.
 _REACH = timedelta(days=8)
@@ -119,11 +119,7 @@ def load_warnings(loop: Loop, policy: TeamPolicy) -> list[Warning]:
         starts, ends = person.working_day_starts, person.working_day_ends
         local_start = session.starts_at.astimezone(zone(person.time_zone))
         local_end = session.ends_at.astimezone(zone(person.time_zone))
-        if (
-            starts <= local_start.time()
-            and local_end.time() <= ends
-            and (local_start.date() == local_end.date())
-        ):
+        if within_day(local_start, local_end, starts, ends):
             continue
         warnings.append(
             Warning(
