@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as config_module
 from .admin import init_app as init_admin
 from .answers import init_app as init_answers
+from .api import init_app as init_api
 from .auth import init_app as init_auth
 from .calibration import init_app as init_calibration
 from .debriefs import init_app as init_debriefs
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_erasure(app)
     init_calibration(app)
     init_speed(app)
+    init_api(app)  # before errors: its error handler gives way to errors.py's
     init_scheduler(app)
     init_main(app)
     errors.init_app(app)

@@ -326,6 +326,9 @@ class Candidate(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # search_key(name, email), kept in step by _fill_search_text: what candidate search matches.
     search_text: Mapped[str] = mapped_column(String, index=True, default="", server_default="")
+    # The applicant-tracking system's own id for this application, set through the API
+    # (app/api): pushing the same id again updates this row instead of adding another.
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True, unique=True)
 
     opening: Mapped[Opening] = relationship(back_populates="candidates")
     loops: Mapped[list[Loop]] = relationship(back_populates="candidate", order_by="Loop.id")
@@ -773,6 +776,62 @@ class PasswordResetLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ApiScope(enum.StrEnum):
+    READ = "read"  # openings, candidates, loops, submitted scorecards, decisions
+    WRITE = "write"  # candidates in, loops planned
+    PRIVATE = "private"  # private scorecard answers (logistics, pay), where the person may
+
+    @property
+    def label(self) -> str:
+        return {
+            "read": "Read",
+            "write": "Write",
+            "private": "Private answers",
+        }[self.value]
+
+
+class ApiToken(db.Model):
+    """A key for the JSON API. It acts for one person, never beyond what they may do, and only
+    within its scopes. Only a SHA-256 of the key is stored: it is shown once, when issued."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key's last characters, so an admin can tell which key a caller holds.
+    hint: Mapped[str] = mapped_column(String(8))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+    def allows(self, scope: ApiScope) -> bool:
+        return scope.value in self.scopes
+
+
+class ApiIdempotencyKey(db.Model):
+    """A write sent with an `Idempotency-Key`, and what it answered: the same key again gets
+    the same answer, without doing the write twice. Stored in the write's own transaction."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    # SHA-256 of method, path and body: the same key with another request is refused.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PacketRequest(db.Model):

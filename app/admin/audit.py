@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import (
+    ApiToken,
     AuditEvent,
     Candidate,
     CandidateAnswer,
@@ -80,6 +81,8 @@ ACTIONS: dict[str, str] = {
     "answer.added": "added an agreed answer to what candidates ask",
     "answer.changed": "changed an agreed answer",
     "answer.deleted": "deleted an agreed answer",
+    "api_token.issued": "issued an API token",
+    "api_token.revoked": "revoked an API token",
 }
 
 
@@ -143,6 +146,7 @@ KINDS: dict[str, Kind] = {
     ),
     "erasures": Kind("Candidate erased", ("candidate.erased",)),
     "mail": Kind("Mail delivery retried", ("reminder.retried",)),
+    "tokens": Kind("API token issued or revoked", ("api_token.issued", "api_token.revoked")),
 }
 
 
@@ -296,11 +300,20 @@ def _answers(ids: list[int]) -> dict[int, ObjectRef]:
     }
 
 
+def _api_tokens(ids: list[int]) -> dict[int, ObjectRef]:
+    rows = db.session.execute(select(ApiToken.id, ApiToken.name).where(ApiToken.id.in_(ids)))
+    return {
+        id_: ObjectRef(f"the API token “{_short(name)}”", url_for("admin.api_tokens"))
+        for id_, name in rows
+    }
+
+
 def _team_settings(ids: list[int]) -> dict[int, ObjectRef]:
     return {id_: ObjectRef("the team's settings", url_for("admin.team_settings")) for id_ in ids}
 
 
 OBJECT_LOOKUPS = {
+    "api_tokens": _api_tokens,
     "team_settings": _team_settings,
     "candidate_answers": _answers,
     "users": _users,
@@ -316,6 +329,7 @@ OBJECT_NOUNS = {
     "interview_sessions": "interview",
     "reminders": "mail",
     "candidate_answers": "agreed answer",
+    "api_tokens": "API token",
 }
 
 
@@ -424,6 +438,7 @@ _SUMMARIES: dict[str, Any] = {
     "user.interviewing_week_changed": _changes,
     "opening.updated": lambda d: f"changed {_readable(d.get('fields', []))}",
     "candidate.updated": lambda d: f"changed {_readable(d.get('fields', []))}",
+    "api_token.issued": lambda d: f"scopes: {_readable(d.get('scopes', []))}",
 }
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 

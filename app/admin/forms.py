@@ -7,8 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from ..auth.accounts import find_user_by_email, normalise_email
-from ..models import Role
-from ..web.input import Form, PlainText, canonical_zone, known_zone, strip
+from ..models import ApiScope, Role, User
+from ..web.input import Form, MultiCheckboxField, PlainText, canonical_zone, known_zone, strip
 from .users import NewUser
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
@@ -101,3 +101,44 @@ class RoleForm(Form):
         validators=[DataRequired("Choose a role.")],
         invalid_choice_message="Choose one of the roles in the list.",
     )
+
+
+SCOPE_CHOICES = [SelectChoice(scope.value, scope.label) for scope in ApiScope]
+SCOPE_HELP = (
+    "Read: openings, candidates, loops, submitted scorecards and decisions. Write: add and "
+    "update candidates, plan loops. Private answers: the scorecards' private fields (logistics, "
+    "pay), where the person may read them. A token never does more than its person may."
+)
+
+
+class ApiTokenForm(Form):
+    name = StringField(
+        "What it is for",
+        filters=[strip],
+        validators=[
+            DataRequired("Name the token after what will use it, such as 'Greenhouse sync'."),
+            Length(max=120, message="Shorten the name to 120 characters or fewer."),
+            PlainText(),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    person = SelectField(
+        "Acts for",
+        coerce=int,
+        validators=[DataRequired("Choose whose access the token carries.")],
+        invalid_choice_message="Choose an active person from the list.",
+    )
+    scopes = MultiCheckboxField(
+        "Scopes",
+        choices=SCOPE_CHOICES,
+        validators=[DataRequired("Choose at least one scope.")],
+    )
+
+    def offer(self, people: list[User]) -> ApiTokenForm:
+        self.person.choices = [
+            SelectChoice(p.id, f"{p.name} ({p.role.replace('_', ' ')})") for p in people
+        ]
+        return self
+
+    def chosen_scopes(self) -> list[ApiScope]:
+        return [ApiScope(value) for value in self.scopes.data]

@@ -33,6 +33,13 @@ def list_users(page: int = 1):
     return db.paginate(statement, page=max(page, 1), per_page=PER_PAGE, error_out=False)
 
 
+def active_people() -> list[User]:
+    """Everyone who can sign in now, by name: whom a token may act for."""
+    return list(
+        db.session.execute(select(User).where(User.active.is_(True)).order_by(User.name)).scalars()
+    )
+
+
 def add_user(actor: User, details: NewUser) -> User:
     """A new account with a random password nobody knows: its owner sets their own with the
     password link issued next. Flushes; the caller commits."""

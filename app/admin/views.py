@@ -8,9 +8,10 @@ from flask_login import current_user, login_required
 from ..auth.accounts import AccountError
 from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
+from ..auth.tokens import TokenError, issue_token, list_tokens, revoke_token
 from ..extensions import db
 from ..loops.load import experience_of
-from ..models import Reminder, User, record_audit
+from ..models import ApiToken, Reminder, User, record_audit
 from ..notify.outbox import retry_now, sync_open_loops
 from ..packets import failed_packets
 from ..storage.types import utcnow
@@ -18,8 +19,16 @@ from ..team.forms import InterviewingWeekForm, TeamSettingsForm
 from ..team.settings import save_team_policy, set_interviewing_week, team_policy
 from ..web.input import form_status, time_zone_names
 from . import audit, outbox
-from .forms import ROLE_HELP, NewUserForm, RoleForm, SeniorityForm
-from .users import add_user, change_role, deactivate, list_users, reactivate, set_seniority
+from .forms import ROLE_HELP, SCOPE_HELP, ApiTokenForm, NewUserForm, RoleForm, SeniorityForm
+from .users import (
+    active_people,
+    add_user,
+    change_role,
+    deactivate,
+    list_users,
+    reactivate,
+    set_seniority,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -295,3 +304,38 @@ def retry_delivery(reminder_id: int):
         db.session.commit()
         flash(f"The mail to {reminder.recipient_email} goes out within a few seconds.", "info")
     return redirect(url_for("admin.outbox", page=_int_arg("page", None)))
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """Tokens for the JSON API: issue one (its key shown once), see each one's last use."""
+    require("api_tokens.manage")
+    form = ApiTokenForm(data=None if request.method == "POST" else {"person": current_user.id})
+    form.offer(active_people())
+    if form.validate_on_submit():
+        person = db.session.get(User, form.person.data)
+        try:
+            secret, token = issue_token(current_user, person, form.name.data, form.chosen_scopes())
+        except TokenError as error:
+            db.session.rollback()
+            form.person.errors.append(str(error))
+        else:
+            db.session.commit()
+            return render_template("admin/api_token_issued.html", token=token, secret=secret)
+    return render_template(
+        "admin/api_tokens.html", form=form, tokens=list_tokens(), scope_help=SCOPE_HELP
+    ), form_status()
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke", endpoint="revoke_api_token")
+@login_required
+def revoke_api_token_view(token_id: int):
+    require("api_tokens.manage")
+    token = db.session.get(ApiToken, token_id) if token_id <= MAX_ID else None
+    if token is None:
+        abort(404)
+    revoke_token(current_user, token)
+    db.session.commit()
+    flash(f"The token “{token.name}” is revoked: calls with it are refused from now on.", "info")
+    return redirect(url_for("admin.api_tokens"))

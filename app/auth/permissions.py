@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from ..extensions import db
 from ..models import (
@@ -314,6 +314,58 @@ def visible_openings_filter(user: User | None) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def _own_cards_in_loops(user: User, *, pending_only: bool = False):
+    """The loops where `user` holds a current scorecard (only unsubmitted ones: pending)."""
+    query = (
+        select(InterviewSession.loop_id)
+        .join(Scorecard, Scorecard.session_id == InterviewSession.id)
+        .where(Scorecard.interviewer_id == user.id, Scorecard.retired_at.is_(None))
+    )
+    if pending_only:
+        query = query.where(Scorecard.status != ScorecardStatus.SUBMITTED)
+    return query
+
+
+def _managed_openings(user: User):
+    return select(Opening.id).where(Opening.hiring_manager_id == user.id)
+
+
+def visible_loops_filter(user: User | None) -> ColumnElement[bool]:
+    """The loops `user` may view, as a WHERE clause on Loop: the SQL twin of "loop.view"."""
+    if not _may_act(user):
+        return false()
+    if _is(user, Role.ADMIN, Role.COORDINATOR):
+        return true()
+    clauses = [Loop.id.in_(_own_cards_in_loops(user))]
+    if _is(user, Role.HIRING_MANAGER):
+        clauses.append(Loop.opening_id.in_(_managed_openings(user)))
+    return or_(*clauses)
+
+
+def visible_debriefs_filter(user: User | None) -> ColumnElement[bool]:
+    """The loops whose debrief `user` may read, as a WHERE clause on Loop: the SQL twin of
+    "debrief.view" (nobody still judging; admins, the opening's manager, the panel)."""
+    if not _may_act(user):
+        return false()
+    not_judging = Loop.id.not_in(_own_cards_in_loops(user, pending_only=True))
+    if _is(user, Role.ADMIN):
+        return not_judging
+    clauses = [Loop.id.in_(_own_cards_in_loops(user))]
+    if _is(user, Role.HIRING_MANAGER):
+        clauses.append(Loop.opening_id.in_(_managed_openings(user)))
+    return and_(not_judging, or_(*clauses))
+
+
+def visible_scorecards_filter(user: User | None) -> ColumnElement[bool]:
+    """The submitted scorecards whose content `user` may read, as a WHERE clause on Scorecard
+    joined to its InterviewSession and Loop: the SQL twin of "scorecard.view_content" for
+    submitted ones (their own; else the debrief's readers)."""
+    if not _may_act(user):
+        return false()
+    submitted = Scorecard.status == ScorecardStatus.SUBMITTED
+    return and_(submitted, or_(Scorecard.interviewer_id == user.id, visible_debriefs_filter(user)))
+
+
 def _sees_team_figures(user: User, target: Any) -> bool:
     """Figures across openings (calibration, speed): admins see all, hiring managers their
     own openings'."""
@@ -339,6 +391,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "audit.view": _admin,
     "outbox.manage": _admin,
     "team.manage": _admin,
+    "api_tokens.manage": _admin,
     "opening.manage": _manage_opening,
     "loop.view": _view_loop,
     "loop.plan": _plan_loop,
@@ -379,20 +432,18 @@ def can(user: User | None, action: str, target: Any = None) -> bool:
     return rule(user, target)
 
 
-def debriefs_viewable(user: User | None, loops: list[Loop]) -> set[int]:
-    """The ids of `loops` whose debrief `user` may read: `can(user, "debrief.view", loop)` for
-    every loop of one page, decided by the same rule in one query instead of one per loop."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    if not loops:
-        return set()
+def _panel_places(user: User, loop_ids: set[int]) -> tuple[set[int], set[int]]:
+    """Of these loops: those where `user` sits on the panel, and those where they are still
+    judging (a scorecard of their own not yet submitted). One query."""
     on_panel: set[int] = set()
-    judging: set[int] = set()  # on the panel with a scorecard of their own not yet submitted
+    judging: set[int] = set()
+    if not loop_ids:
+        return on_panel, judging
     for loop_id, status in db.session.execute(
         select(InterviewSession.loop_id, Scorecard.status)
         .join(InterviewSession, Scorecard.session_id == InterviewSession.id)
         .where(
-            InterviewSession.loop_id.in_([loop.id for loop in loops]),
+            InterviewSession.loop_id.in_(sorted(loop_ids)),
             Scorecard.interviewer_id == user.id,
             Scorecard.retired_at.is_(None),
         )
@@ -400,6 +451,33 @@ def debriefs_viewable(user: User | None, loops: list[Loop]) -> set[int]:
         on_panel.add(loop_id)
         if status != ScorecardStatus.SUBMITTED:
             judging.add(loop_id)
+    return on_panel, judging
+
+
+def private_answers_viewable(user: User | None, scorecards: list[Scorecard]) -> set[int]:
+    """The ids of `scorecards` whose private answers `user` may read: "scorecard.view_private"
+    for a whole page in one query."""
+    if not _may_act(user):
+        return set()
+    _, judging = _panel_places(user, {card.session.loop_id for card in scorecards})
+    return {
+        card.id
+        for card in scorecards
+        if card.interviewer_id == user.id
+        or (
+            card.is_submitted
+            and card.session.loop_id not in judging
+            and (_is(user, Role.ADMIN) or is_hiring_manager_of(user, card))
+        )
+    }
+
+
+def debriefs_viewable(user: User | None, loops: list[Loop]) -> set[int]:
+    """The ids of `loops` whose debrief `user` may read: `can(user, "debrief.view", loop)` for
+    every loop of one page, decided by the same rule in one query instead of one per loop."""
+    if not _may_act(user) or not loops:
+        return set()
+    on_panel, judging = _panel_places(user, {loop.id for loop in loops})
     return {
         loop.id
         for loop in loops

@@ -164,6 +164,31 @@ def update_candidate(actor: User, candidate: Candidate, details: CandidateDetail
     return changed
 
 
+def candidate_by_external_id(external_id: str) -> Candidate | None:
+    """The candidate a tracking system knows by this id (set through the API), if any."""
+    return db.session.execute(
+        select(Candidate).where(Candidate.external_id == external_id)
+    ).scalar_one_or_none()
+
+
+def link_external_id(actor: User, candidate: Candidate, external_id: str | None) -> bool:
+    """Name `candidate` by a tracking system's id (None unlinks). Flushes; the caller commits.
+    Raises CatalogueError when another candidate already has the id."""
+    if candidate.external_id == external_id:
+        return False
+    if external_id is not None:
+        holder = candidate_by_external_id(external_id)
+        if holder is not None and holder.id != candidate.id:
+            raise CatalogueError(
+                "external_id",
+                f"{external_id} already names candidate {holder.id}: update that one instead.",
+            )
+    candidate.external_id = external_id
+    db.session.flush()
+    record_audit(actor, "candidate.updated", candidate, fields=["external_id"])
+    return True
+
+
 # ---- Lists and search ----
 
 

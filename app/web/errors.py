@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
@@ -32,9 +35,28 @@ def wants_json() -> bool:
     )
 
 
-def _render(status: int, message: str | None = None, **extra):
+# URL prefix -> how errors under it are answered (a feature with its own error format, such as
+# the JSON API, registers one): (status, message or None, the exception) -> response.
+ErrorRenderer = Callable[[int, str | None, HTTPException | None], ResponseReturnValue]
+
+
+def register_error_renderer(app: Flask, prefix: str, renderer: ErrorRenderer) -> None:
+    app.extensions.setdefault("loopkit_error_renderers", {})[prefix] = renderer
+
+
+def _own_renderer() -> ErrorRenderer | None:
+    for prefix, renderer in current_app.extensions.get("loopkit_error_renderers", {}).items():
+        if request.path.startswith(prefix):
+            return renderer
+    return None
+
+
+def _render(status: int, message: str | None = None, error: HTTPException | None = None, **extra):
     """The error page, or for a JSON client {error, status, code?}: `code` is what a page
     script acts on (csrf: fetch a fresh token and resend; signed_out: sign in again)."""
+    renderer = _own_renderer()
+    if renderer is not None:
+        return renderer(status, message, error)
     message = message or MESSAGES.get(status, "Something went wrong.")
     if wants_json():
         return jsonify(error=message, status=status, **extra), status
@@ -56,8 +78,8 @@ def init_app(app: Flask) -> None:
         said = error.code == 400 or (
             error.code == 403 and error.description != Forbidden.description
         )
-        return _render(error.code or 500, error.description if said else None)
+        return _render(error.code or 500, error.description if said else None, error)
 
     @app.errorhandler(InternalServerError)
     def _server_error(error):
-        return _render(500)
+        return _render(500, error=error)

@@ -17,8 +17,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
-from wtforms import TextAreaField
+from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 # The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (a larger bound
 # value is an error there, and past 2**63 an OverflowError on SQLite).
@@ -150,6 +151,13 @@ class Form(FlaskForm):
                 field.errors = [CONTROL_MESSAGE]
                 valid = False
         return valid
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A choice of several, as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def _submitted_formdata() -> Any:

@@ -117,6 +117,16 @@ def LIVE_PASSWORD_LINK(team: DemoTeam) -> dict:  # noqa: N802  (a case argument,
     return {"token": token}
 
 
+def API_TOKEN(team: DemoTeam) -> dict:  # noqa: N802  (a case argument, like its peers)
+    from app.auth.tokens import issue_token
+    from app.models import ApiScope
+
+    _, token = issue_token(
+        team.users["admin"], team.users["coordinator"], "matrix", [ApiScope.READ]
+    )
+    return {"token_id": token.id}
+
+
 def _demo_candidate(team: DemoTeam, name: str):
     return next(c for c in team.opening.candidates if c.name == name)
 
@@ -297,6 +307,34 @@ ROUTES = {
         case(LIVE_PASSWORD_LINK, {p: 303 for p in PRINCIPALS}, "live"),
         case(lambda team: {"token": "not-a-real-token"}, {p: 410 for p in PRINCIPALS}, "dead"),
     ],
+    ("admin.api_tokens", "GET"): [case(lambda team: {}, only("admin"))],
+    # An empty form: the admin gets it back with its errors.
+    ("admin.api_tokens", "POST"): [case(lambda team: {}, only("admin", ok=400))],
+    ("admin.revoke_api_token", "POST"): [case(API_TOKEN, only("admin", ok=302))],
+    # The API's document and reference are public: they describe, they hold no data.
+    ("api-docs.openapi_json", "GET"): [case(lambda team: {}, EVERYONE)],
+    ("api_docs.reference", "GET"): [case(lambda team: {}, EVERYONE)],
+    # The API itself takes tokens only: a signed-in browser's cookie is no token (401), so no
+    # page can be made to write through it. tests/api/test_token_matrix.py holds the matrix
+    # of tokens.
+    **{
+        route: [case(args, {p: 401 for p in PRINCIPALS})]
+        for route, args in {
+            ("api_openings.list_openings", "GET"): lambda team: {},
+            ("api_openings.get_opening", "GET"): DEMO_OPENING,
+            ("api_candidates.list_candidates", "GET"): lambda team: {},
+            ("api_candidates.get_candidate", "GET"): CANDIDATE,
+            ("api_candidates.create_or_update_candidate", "POST"): lambda team: {},
+            ("api_candidates.update_candidate_fields", "PATCH"): CANDIDATE,
+            ("api_loops.list_loops", "GET"): lambda team: {},
+            ("api_loops.get_loop", "GET"): LOOP,
+            ("api_loops.plan_loop", "POST"): lambda team: {},
+            ("api_scorecards.list_scorecards", "GET"): lambda team: {},
+            ("api_scorecards.get_scorecard", "GET"): TOMAS_CARD,
+            ("api_decisions.list_decisions", "GET"): lambda team: {},
+            ("api_decisions.get_decision", "GET"): LOOP,
+        }.items()
+    },
     ("auth.reset_password", "GET"): [case(lambda team: {}, {p: 410 for p in PRINCIPALS})],
     ("auth.reset_password", "POST"): [case(lambda team: {}, {p: 410 for p in PRINCIPALS})],
 }

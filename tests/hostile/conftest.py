@@ -267,7 +267,9 @@ def assert_message(response, where: str) -> None:
         return  # to the sign-in page, which says why
     if response.is_json:
         body = response.get_json(silent=True)
-        assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], (
+        # The pages' JSON says it in "error"; the API's, in "message" beside its "code".
+        said = body.get("error") or body.get("message") if isinstance(body, dict) else None
+        assert isinstance(said, str) and said, (
             f"{response.status_code} JSON without an error message: {body!r}; {where}"
         )
         return

@@ -50,6 +50,16 @@ FORBIDDEN_FIELDS = {
 }
 
 
+def _api_token(team: DemoTeam) -> int:
+    from app.auth.tokens import issue_token
+    from app.models import ApiScope
+
+    _, token = issue_token(
+        team.users["admin"], team.users["coordinator"], "hostile", [ApiScope.READ]
+    )
+    return token.id
+
+
 @dataclass(frozen=True)
 class Endpoint:
     route: tuple[str, str]  # (endpoint, method), as in the URL map
@@ -451,6 +461,24 @@ ENDPOINTS: list[Endpoint] = [
             "weekly_interview_limit": st.sampled_from(["5", "0", "41", "x"]),
         },
         may_change=lambda body: ("team_settings*", "reminders*", "audit_events+"),
+    ),
+    Endpoint(
+        ("admin.api_tokens", "POST"),
+        allowed=("admin",),
+        fields=lambda team: {
+            "name": st.one_of(st.just("Greenhouse sync"), any_text(130)),
+            "person": st.sampled_from([str(team.users["coordinator"].id), "0", "x", "999"]),
+            "scopes": st.sampled_from(["read", "write", "private", "root", ""]),
+        },
+        multi=("scopes",),
+        success=frozenset({200}),  # the page showing the token, once
+        may_change=lambda body: ("api_tokens+", "audit_events+"),
+    ),
+    Endpoint(
+        ("admin.revoke_api_token", "POST"),
+        allowed=("admin",),
+        url_args=lambda team: {"token_id": _api_token(team)},
+        may_change=lambda body: ("api_tokens.revoked_at", "audit_events+"),
     ),
     Endpoint(
         ("admin.deactivate", "POST"),
@@ -877,4 +905,11 @@ NO_INPUT = {
     "auth.reset_link",
     "auth.reset_password",
     "erasure.erase",
+    "admin.api_tokens",
+    "api_docs.reference",
+    "api-docs.openapi_json",
 }
+
+# The JSON API takes tokens, not the harness's signed-in browsers (to which it answers 401):
+# tests/api/test_schemathesis.py sends it hostile input with a token, from its own document.
+FUZZED_FROM_THE_OPENAPI_DOCUMENT = "api_"

@@ -25,7 +25,13 @@ from .conftest import (
     hostile_settings,
     json_text,
 )
-from .endpoints import ENDPOINTS, FORBIDDEN_FIELDS, NO_INPUT, Endpoint
+from .endpoints import (
+    ENDPOINTS,
+    FORBIDDEN_FIELDS,
+    FUZZED_FROM_THE_OPENAPI_DOCUMENT,
+    NO_INPUT,
+    Endpoint,
+)
 from .strategies import (
     NASTY_NUMBERS,
     hostile_value,
@@ -236,6 +242,8 @@ def test_every_post_route_has_a_hostile_entry(hostile: HostileRun) -> None:
     for rule in hostile.app.url_map.iter_rules():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             route = (rule.endpoint, method)
+            if rule.endpoint.startswith(FUZZED_FROM_THE_OPENAPI_DOCUMENT):
+                continue
             if method != "GET" and route not in covered:
                 missing.append(route)
             if method == "GET" and route not in covered and rule.endpoint not in NO_INPUT:
