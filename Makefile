@@ -58,11 +58,13 @@ test-postgres: $(STAMP)
 	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
 	scripts/with-postgres.sh $(PYTEST) $(PG_ONLY) --durations=10
 
-# 200 Hypothesis examples per hostile endpoint instead of 25; CI does not run it.
+# 200 Hypothesis examples per hostile endpoint and API operation instead of 25; CI does not
+# run it.
 test-deep: $(STAMP) $(NODE_STAMP)
 	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
 	LOOPKIT_HOSTILE_PROFILE=hostile-deep $(PYTEST) tests/hostile
 	LOOPKIT_HOSTILE_PROFILE=hostile-deep scripts/with-postgres.sh $(PYTEST) tests/hostile
+	LOOPKIT_API_EXAMPLES=200 $(PYTEST) tests/api/test_schemathesis.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
