@@ -29,6 +29,7 @@ from .scheduler import init_app as init_scheduler
 from .speed import init_app as init_speed
 from .storage import backup, database, private
 from .web import errors, input, logs, paragraphs, security, timefmt
+from .webhooks import init_app as init_webhooks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_erasure(app)
     init_calibration(app)
     init_speed(app)
+    init_webhooks(app)
     init_api(app)  # before errors: its error handler gives way to errors.py's
     init_scheduler(app)
     init_main(app)

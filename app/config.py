@@ -76,6 +76,11 @@ class Defaults:
     # SMTP connections one dispatcher sends over at once: a slow mail server then delays a
     # burst by a fraction. Mails to one person still go one after another, in order.
     OUTBOX_SMTP_CONNECTIONS = 4
+    # Webhook receivers: how long one may take to answer, and whether http:// and addresses
+    # on this machine or the private network are allowed (development and tests only).
+    WEBHOOK_TIMEOUT_SECONDS = 10.0
+    WEBHOOK_ALLOW_LOCAL = False
+    WEBHOOK_LEASE_SECONDS = 30.0
 
     # The PDF debrief packet, rendered off the request path by the scheduler process.
     PACKET_POLL_SECONDS = 2.0  # how often the renderer looks for packets to render

@@ -834,6 +834,67 @@ class ApiIdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class WebhookEvent(enum.StrEnum):
+    SCORECARD_SUBMITTED = "scorecard.submitted"
+    LOOP_CONFIRMED = "loop.confirmed"
+    DEBRIEF_DECIDED = "debrief.decided"
+
+    @property
+    def label(self) -> str:
+        return {
+            "scorecard.submitted": "A scorecard is submitted",
+            "loop.confirmed": "A loop is confirmed",
+            "debrief.decided": "A debrief is decided",
+        }[self.value]
+
+
+class WebhookEndpoint(db.Model):
+    """A receiver an admin registered for some events (app/webhooks). Each delivery to it is
+    signed with its secret, which the receiver holds too."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(120), default="")
+    events: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    secret: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(db.Model):
+    """The webhook outbox: one row per event and endpoint (`event_key` is unique per
+    endpoint), written in the event's own transaction, sent by the scheduler under a lease
+    like mail, retried with backoff, visible and retryable when it fails."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_key"),
+        _enum_check("status", ReminderStatus),
+        Index("ix_webhook_deliveries_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    # The event's own id, the same for every endpoint: receivers drop a repeat by it.
+    event_key: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(20), default=ReminderStatus.PENDING)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(36))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()
+
+
 class PacketRequest(db.Model):
     """The packet outbox: "render this loop's debrief packet", written in the same transaction as
     the change (a scorecard submitted or amended, a decision made). The renderer claims a loop's

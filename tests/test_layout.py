@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"debriefs"},
     {"packets"},
     {"calibration", "speed"},
+    {"webhooks"},
     {"erasure", "admin", "main", "demo", "api"},
     {"scheduler"},
     {"__init__"},  # the factory: it wires every feature in

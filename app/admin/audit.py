@@ -83,6 +83,10 @@ ACTIONS: dict[str, str] = {
     "answer.deleted": "deleted an agreed answer",
     "api_token.issued": "issued an API token",
     "api_token.revoked": "revoked an API token",
+    "webhook.added": "added a webhook receiver",
+    "webhook.paused": "paused a webhook receiver",
+    "webhook.resumed": "resumed a webhook receiver",
+    "webhook.retried": "retried a webhook delivery",
 }
 
 
@@ -147,6 +151,10 @@ KINDS: dict[str, Kind] = {
     "erasures": Kind("Candidate erased", ("candidate.erased",)),
     "mail": Kind("Mail delivery retried", ("reminder.retried",)),
     "tokens": Kind("API token issued or revoked", ("api_token.issued", "api_token.revoked")),
+    "webhooks": Kind(
+        "Webhook receiver added, paused or resumed, or a delivery retried",
+        ("webhook.added", "webhook.paused", "webhook.resumed", "webhook.retried"),
+    ),
 }
 
 
@@ -330,6 +338,8 @@ OBJECT_NOUNS = {
     "reminders": "mail",
     "candidate_answers": "agreed answer",
     "api_tokens": "API token",
+    "webhook_endpoints": "webhook receiver",
+    "webhook_deliveries": "webhook delivery",
 }
 
 

@@ -238,15 +238,16 @@ class NewSessionSchema(Schema):
     interviewer_email = fields.Email(required=True, validate=validate.Length(max=254))
     starts_at = fields.AwareDateTime(required=True)
     script_key = fields.String(
-        validate=validate.Length(1, 80),
+        validate=[validate.Length(1, 80), plain_text(80)],
         metadata={"description": "The library script to follow; the opening's default if left out"},
     )
     rubric_key = fields.String(
-        validate=validate.Length(1, 80),
+        validate=[validate.Length(1, 80), plain_text(80)],
         metadata={"description": "The library rubric; the opening's default if left out"},
     )
     focus_competencies = fields.List(
-        fields.String(validate=validate.Length(1, 80)), validate=validate.Length(max=20)
+        fields.String(validate=[validate.Length(1, 80), plain_text(80)]),
+        validate=validate.Length(max=20),
     )
     meeting_url = fields.Url(schemes={"https"}, validate=validate.Length(max=500), load_default="")
 
@@ -260,7 +261,7 @@ class NewLoopSchema(Schema):
 
 class CandidateFilterSchema(Schema):
     opening_id = fields.Integer(validate=ID)
-    external_id = fields.String(validate=validate.Length(1, 200))
+    external_id = fields.String(validate=[validate.Length(1, 200), plain_text(200)])
 
 
 class LoopFilterSchema(Schema):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import select
 
@@ -36,6 +37,8 @@ from ..notify.outbox import (
 from ..storage.types import utcnow
 
 DEBRIEF_MINUTES = 30
+# Sent in the confirming transaction (the webhooks outbox writes its rows there too).
+loop_confirmed = Namespace().signal("loop-confirmed")
 
 
 class PlanningError(ValueError):
@@ -409,6 +412,7 @@ def confirm_loop(loop: Loop, actor: User, override_reason: str = "") -> Debrief:
     debrief = schedule_debrief(loop)
     send_invitations(loop)
     record_audit(actor, "loop.confirmed", loop, override=loop.coverage_override_reason)
+    loop_confirmed.send(loop)
     return debrief
 
 

@@ -24,6 +24,7 @@ from ..calibration.refresh import refresh_calibration
 from ..erasure.candidates import erase_inactive
 from ..notify.dispatcher import dispatch_due
 from ..packets.renderer import lower_thread_priority, render_requested
+from ..webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,32 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
         seconds=interval_seconds,
         id="dispatch-reminders",
         next_run_time=datetime.now(UTC),  # first run at start, not one interval later
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+
+    def webhook_job() -> None:
+        with app.app_context():
+            try:
+                report = deliver_due(stop=stopping)
+            except Exception:  # noqa: BLE001  (log and try again next interval)
+                log.exception("webhook run failed")
+                return
+            if report.sent or report.retrying or report.failed:
+                log.info(
+                    "webhooks: %s sent, %s to retry, %s failed",
+                    len(report.sent),
+                    len(report.retrying),
+                    len(report.failed),
+                )
+
+    scheduler.add_job(
+        webhook_job,
+        "interval",
+        seconds=interval_seconds,
+        id="deliver-webhooks",
+        next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

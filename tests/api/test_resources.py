@@ -370,3 +370,24 @@ def test_every_error_under_the_api_is_json_with_a_code(api_as, method, url, stat
     assert response.is_json and response.get_json()["code"] == code
     if status == 405:
         assert "GET" in response.headers["Allow"]
+
+
+def test_a_nul_in_a_query_or_body_string_is_a_422_not_a_database_error(api_as, demo) -> None:
+    """PostgreSQL cannot hold NUL in text: such input must be refused before any query."""
+    ats = api_as("admin")
+    listed = ats.get(CANDIDATES, query_string={"external_id": "ats\x00"})
+    assert listed.status_code == 422 and "external_id" in listed.get_json()["errors"]["query"]
+    planned = ats.post(
+        "/api/v1/loops",
+        json={
+            "candidate_id": demo.opening.candidates[0].id,
+            "sessions": [
+                {
+                    "interviewer_email": "priya@example.com",
+                    "starts_at": "2031-03-04T09:00:00+00:00",
+                    "script_key": "staged\x00",
+                }
+            ],
+        },
+    )
+    assert planned.status_code == 422

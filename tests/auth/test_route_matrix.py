@@ -127,6 +127,29 @@ def API_TOKEN(team: DemoTeam) -> dict:  # noqa: N802  (a case argument, like its
     return {"token_id": token.id}
 
 
+def WEBHOOK(team: DemoTeam) -> dict:  # noqa: N802  (a case argument, like its peers)
+    from app.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        url="https://hooks.example.com/x", events=["loop.confirmed"], secret="s"
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    return {"endpoint_id": endpoint.id}
+
+
+def WEBHOOK_DELIVERY(team: DemoTeam) -> dict:  # noqa: N802  (a case argument, like its peers)
+    from app.models import WebhookDelivery
+
+    endpoint_id = WEBHOOK(team)["endpoint_id"]
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint_id, event="loop.confirmed", event_key="k", payload={}, status="failed"
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    return {"delivery_id": delivery.id}
+
+
 def _demo_candidate(team: DemoTeam, name: str):
     return next(c for c in team.opening.candidates if c.name == name)
 
@@ -311,6 +334,11 @@ ROUTES = {
     # An empty form: the admin gets it back with its errors.
     ("admin.api_tokens", "POST"): [case(lambda team: {}, only("admin", ok=400))],
     ("admin.revoke_api_token", "POST"): [case(API_TOKEN, only("admin", ok=302))],
+    ("webhooks.index", "GET"): [case(lambda team: {}, only("admin"))],
+    ("webhooks.index", "POST"): [case(lambda team: {}, only("admin", ok=400))],
+    ("webhooks.endpoint", "GET"): [case(WEBHOOK, only("admin"))],
+    ("webhooks.pause", "POST"): [case(WEBHOOK, only("admin", ok=302))],
+    ("webhooks.retry", "POST"): [case(WEBHOOK_DELIVERY, only("admin", ok=302))],
     # The API's document and reference are public: they describe, they hold no data.
     ("api-docs.openapi_json", "GET"): [case(lambda team: {}, EVERYONE)],
     ("api_docs.reference", "GET"): [case(lambda team: {}, EVERYONE)],

@@ -60,6 +60,32 @@ def _api_token(team: DemoTeam) -> int:
     return token.id
 
 
+def _webhook(team: DemoTeam) -> int:
+    from app.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        url="https://hooks.example.com/x", events=["loop.confirmed"], secret="s"
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    return endpoint.id
+
+
+def _failed_delivery(team: DemoTeam) -> int:
+    from app.models import WebhookDelivery
+
+    delivery = WebhookDelivery(
+        endpoint_id=_webhook(team),
+        event="loop.confirmed",
+        event_key="k",
+        payload={},
+        status="failed",
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery.id
+
+
 @dataclass(frozen=True)
 class Endpoint:
     route: tuple[str, str]  # (endpoint, method), as in the URL map
@@ -479,6 +505,34 @@ ENDPOINTS: list[Endpoint] = [
         allowed=("admin",),
         url_args=lambda team: {"token_id": _api_token(team)},
         may_change=lambda body: ("api_tokens.revoked_at", "audit_events+"),
+    ),
+    Endpoint(
+        ("webhooks.index", "POST"),
+        allowed=("admin",),
+        fields=lambda team: {
+            "url": st.one_of(
+                st.sampled_from(
+                    ["https://127.0.0.1/x", "file:///etc/passwd", "http://x", "https://10.0.0.1"]
+                ),
+                any_text(520),
+            ),
+            "description": any_text(130),
+            "events": st.sampled_from(["loop.confirmed", "scorecard.submitted", "nope", ""]),
+        },
+        multi=("events",),
+        may_change=lambda body: ("webhook_endpoints+", "audit_events+"),
+    ),
+    Endpoint(
+        ("webhooks.pause", "POST"),
+        allowed=("admin",),
+        url_args=lambda team: {"endpoint_id": _webhook(team)},
+        may_change=lambda body: ("webhook_endpoints.active", "audit_events+"),
+    ),
+    Endpoint(
+        ("webhooks.retry", "POST"),
+        allowed=("admin",),
+        url_args=lambda team: {"delivery_id": _failed_delivery(team)},
+        may_change=lambda body: ("webhook_deliveries.*", "audit_events+"),
     ),
     Endpoint(
         ("admin.deactivate", "POST"),
@@ -906,6 +960,8 @@ NO_INPUT = {
     "auth.reset_password",
     "erasure.erase",
     "admin.api_tokens",
+    "webhooks.index",
+    "webhooks.endpoint",
     "api_docs.reference",
     "api-docs.openapi_json",
 }
