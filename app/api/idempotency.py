@@ -106,7 +106,7 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = _valid_key()
-        fingerprint = _fingerprint()
+        fingerprint = _fingerprint() if key is not None else ""
         stored = _stored(key) if key is not None else None
         if stored is not None:
             return _replay(stored, fingerprint)

@@ -33,58 +33,42 @@ def run_scheduler(app: Flask, interval_seconds: float) -> None:
     scheduler = BlockingScheduler(timezone=UTC)
     stopping = threading.Event()
 
-    def dispatch_job() -> None:
-        # Jobs run on pool threads: each run gets its own app context (and DB session).
-        with app.app_context():
-            try:
-                report = dispatch_due(stop=stopping)
-            except Exception:  # noqa: BLE001  (log and try again next interval)
-                log.exception("dispatcher run failed")
-                return
-            if report.sent or report.retrying or report.failed:
-                log.info(
-                    "dispatched: %s sent, %s to retry, %s failed",
-                    len(report.sent),
-                    len(report.retrying),
-                    len(report.failed),
-                )
+    def outbox_job(send, what: str):
+        """A job that sends one outbox (mail, webhooks) and logs what the run did."""
 
-    scheduler.add_job(
-        dispatch_job,
-        "interval",
-        seconds=interval_seconds,
-        id="dispatch-reminders",
-        next_run_time=datetime.now(UTC),  # first run at start, not one interval later
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+        def job() -> None:
+            # Jobs run on pool threads: each run gets its own app context (and DB session).
+            with app.app_context():
+                try:
+                    report = send(stop=stopping)
+                except Exception:  # noqa: BLE001  (log and try again next interval)
+                    log.exception("%s run failed", what)
+                    return
+                if report.sent or report.retrying or report.failed:
+                    log.info(
+                        "%s: %s sent, %s to retry, %s failed",
+                        what,
+                        len(report.sent),
+                        len(report.retrying),
+                        len(report.failed),
+                    )
 
-    def webhook_job() -> None:
-        with app.app_context():
-            try:
-                report = deliver_due(stop=stopping)
-            except Exception:  # noqa: BLE001  (log and try again next interval)
-                log.exception("webhook run failed")
-                return
-            if report.sent or report.retrying or report.failed:
-                log.info(
-                    "webhooks: %s sent, %s to retry, %s failed",
-                    len(report.sent),
-                    len(report.retrying),
-                    len(report.failed),
-                )
+        return job
 
-    scheduler.add_job(
-        webhook_job,
-        "interval",
-        seconds=interval_seconds,
-        id="deliver-webhooks",
-        next_run_time=datetime.now(UTC),
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+    for send, what, job_id in (
+        (dispatch_due, "reminders", "dispatch-reminders"),
+        (deliver_due, "webhooks", "deliver-webhooks"),
+    ):
+        scheduler.add_job(
+            outbox_job(send, what),
+            "interval",
+            seconds=interval_seconds,
+            id=job_id,
+            next_run_time=datetime.now(UTC),  # first run at start, not one interval later
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
 
     def render_job() -> None:
         # PDF packets, off the request path: this thread (the "packets" executor's only one)
