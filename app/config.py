@@ -95,6 +95,9 @@ class Defaults:
 
     # Candidates without activity for this many months are erased by the scheduler (0: never).
     RETENTION_MONTHS = 24
+    # How long an erasure waits on PostgreSQL for transactions begun before it to end: rows
+    # those can still see would be copied into the tables VACUUM FULL rewrites.
+    ERASURE_SNAPSHOT_WAIT_SECONDS = 10.0
 
     # The team's settings until an admin changes them at /admin/team. Feedback reminders
     # after the due mail: a follow-up this long after the interview, then one each working day

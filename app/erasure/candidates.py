@@ -359,6 +359,7 @@ def compact_database(tables: tuple[str, ...] = TOUCHED_TABLES) -> str:
         # wait a bounded time, and name a table still busy (the log says to vacuum it by hand).
         done, skipped = [], []
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            still_seeing = _wait_for_older_snapshots(connection)
             connection.exec_driver_sql("SET lock_timeout = '10s'")
             try:
                 for index, table in enumerate(tables):
@@ -377,6 +378,12 @@ def compact_database(tables: tuple[str, ...] = TOUCHED_TABLES) -> str:
                 # dropped connection took its settings with it, and takes no statement.
                 if not connection.invalidated:
                     connection.exec_driver_sql("RESET lock_timeout")
+        if still_seeing:
+            log.warning(
+                "erasure: transactions %s began before the erasure and still ran: the rewritten "
+                "tables may keep the erased rows; run VACUUM FULL on them once those end",
+                ", ".join(still_seeing),
+            )
         if skipped:
             log.warning(
                 "erasure: tables busy (or the server gone), not rewritten: %s; "
@@ -384,8 +391,35 @@ def compact_database(tables: tuple[str, ...] = TOUCHED_TABLES) -> str:
                 ", ".join(skipped),
             )
             return f"postgresql: VACUUM FULL {', '.join(done)}; busy, not yet: {', '.join(skipped)}"
+        if still_seeing:
+            return "postgresql: VACUUM FULL " + ", ".join(done) + "; older snapshots still open"
         return "postgresql: VACUUM FULL " + ", ".join(done)
     return f"{engine.dialect.name}: nothing to compact"
+
+
+# Transactions of this database that hold a snapshot taken before `:since`. VACUUM FULL
+# copies every row such a snapshot can still see, erased ones included, into the new files.
+# A plain autovacuum holds no snapshot that counts (the server ignores it); its ANALYZE does.
+_OLDER_SNAPSHOTS = text(
+    "SELECT pid FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND backend_xmin IS NOT NULL AND xact_start < :since "
+    "AND NOT (backend_type = 'autovacuum worker' AND query NOT LIKE '%ANALYZE%')"
+)
+
+
+def _wait_for_older_snapshots(connection) -> list[str]:
+    """Wait (a bounded time) until no transaction that began before the erasure committed
+    still runs; the pids of those still running when the wait is up."""
+    since = connection.execute(text("SELECT clock_timestamp()")).scalar_one()
+    deadline = clock.monotonic() + float(current_app.config["ERASURE_SNAPSHOT_WAIT_SECONDS"])
+    while True:
+        pids = [
+            str(pid) for pid in connection.execute(_OLDER_SNAPSHOTS, {"since": since}).scalars()
+        ]
+        if not pids or clock.monotonic() >= deadline:
+            return pids
+        clock.sleep(0.1)
 
 
 # ---- Retention ----
