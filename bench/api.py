@@ -16,11 +16,10 @@ import argparse
 import shutil
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from calibration import build
-from harness import percentile
+from harness import percentile, timed_get
 
 from app.api.paging import cursor_after
 from app.auth.tokens import issue_token
@@ -57,14 +56,7 @@ def timings(app, repeats: int) -> dict[str, list[float]]:
     headers = {"Authorization": f"Bearer {secret}"}
     out: dict[str, list[float]] = {}
     for label, url in urls.items():
-        client.get(url, headers=headers)  # warm-up
-        values = []
-        for _ in range(repeats):
-            began = time.perf_counter()
-            response = client.get(url, headers=headers)
-            values.append((time.perf_counter() - began) * 1000)
-            assert response.status_code == 200, response.get_json()
-        out[label] = values
+        out[label] = timed_get(client, url, repeats, headers)
     return out
 
 

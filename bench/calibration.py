@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_migrate import upgrade
-from harness import ROOT, percentile
+from harness import ROOT, percentile, timed_get
 
 from app import create_app
 from app.calibration.refresh import compute, refresh_calibration, submitted_scorecards
@@ -90,14 +90,7 @@ def pages(app, opening_id: int, repeats: int) -> dict[str, list[float]]:
         token = csrf_from(client.get("/login").get_data(as_text=True))
         client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
         for url in urls:
-            client.get(url)  # warm-up: templates compiled, caches filled
-            label = url.replace(str(opening_id), "<id>")
-            timings[label] = []
-            for _ in range(repeats):
-                began = time.perf_counter()
-                response = client.get(url)
-                timings[label].append((time.perf_counter() - began) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
+            timings[url.replace(str(opening_id), "<id>")] = timed_get(client, url, repeats)
     return timings
 
 

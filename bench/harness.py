@@ -158,6 +158,19 @@ class Client:
         return self
 
 
+def timed_get(client, url: str, repeats: int, headers: dict[str, str] | None = None) -> list[float]:
+    """Milliseconds of `repeats` GETs of `url` through a Flask test client, after one warm-up
+    (templates compiled, caches filled); each must answer 200."""
+    client.get(url, headers=headers)
+    out = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        response = client.get(url, headers=headers)
+        out.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return out
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]

@@ -14,11 +14,10 @@ import argparse
 import shutil
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from calibration import build
-from harness import percentile
+from harness import percentile, timed_get
 
 from app.demo import DEMO_PASSWORD
 from tests.conftest import csrf_from
@@ -34,14 +33,7 @@ def timings(app, repeats: int) -> list[float]:
         "/login",
         data={"email": "admin@example.com", "password": DEMO_PASSWORD, "csrf_token": token},
     )
-    client.get("/speed/")  # warm-up
-    out = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        response = client.get("/speed/")
-        out.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200
-    return out
+    return timed_get(client, "/speed/", repeats)
 
 
 def main() -> None:
