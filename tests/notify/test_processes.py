@@ -56,6 +56,28 @@ def flask_process(
     )
 
 
+def run_scheduler_until(
+    database_url: str,
+    instance_dir: Path,
+    smtp_port: int,
+    done,
+    settings: dict[str, str] | None = None,
+) -> None:
+    """A scheduler process of its own, run until `done()` holds (at most a minute), then
+    stopped as a deploy would; it must exit cleanly."""
+    process = flask_process(
+        database_url, instance_dir, smtp_port, "scheduler", "run", settings=settings
+    )
+    try:
+        deadline = time.time() + 60
+        while not done() and time.time() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+
+
 def queue_due(demo, count: int) -> None:
     """`count` reminders due a minute ago, for a spread of recipients."""
     people = list(demo.users.values())

@@ -15,7 +15,7 @@ from app.models import ReminderStatus, WebhookDelivery, WebhookEvent
 from app.webhooks.endpoints import add_endpoint
 from app.webhooks.events import queue_event
 
-from ..notify.test_processes import flask_process
+from ..notify.test_processes import flask_process, run_scheduler_until
 from .conftest import Receiver
 
 DUE = 25
@@ -52,15 +52,7 @@ def test_a_killed_scheduler_loses_nothing_and_repeats_only_what_was_in_flight(
         arrived_before = {h["Loopkit-Event-Id"] for h, _ in receiver.received}
         assert 0 < len(arrived_before) < DUE, "the kill came mid-run"
 
-        second = flask_process(database_url, instance_dir, 0, "scheduler", "run", settings=SETTINGS)
-        try:
-            deadline = time.time() + 60
-            while _sent() < DUE and time.time() < deadline:
-                time.sleep(0.2)
-        finally:
-            second.send_signal(signal.SIGTERM)
-            output, _ = second.communicate(timeout=30)
-        assert second.returncode == 0, output
+        run_scheduler_until(database_url, instance_dir, 0, lambda: _sent() >= DUE, SETTINGS)
     finally:
         receiver.stop()
     assert _sent() == DUE
