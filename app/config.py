@@ -36,6 +36,9 @@ class Defaults:
     # was chosen; every session ends this many days after sign-in.
     SESSION_IDLE_HOURS = 12.0
     SESSION_REMEMBER_DAYS = 30.0
+    # Single sign-on (app/auth/oidc.py): how long a call to the provider (its discovery
+    # document, keys, token endpoint) may take before sign-in says it could not reach it.
+    SSO_PROVIDER_TIMEOUT_SECONDS = 10.0
 
     # werkzeug's strong default; tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)

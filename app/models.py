@@ -598,6 +598,61 @@ class CandidateAnswer(db.Model):
         return AnswerTopic(self.topic).label
 
 
+class PasswordSignIn(enum.StrEnum):
+    """Who may still sign in with a password while single sign-on is on."""
+
+    EVERYONE = "everyone"
+    ADMINS = "admins"
+
+
+class SingleSignOn(db.Model):
+    """The team's OpenID Connect provider, one row an admin edits (app/auth/sso.py).
+
+    The client secret has to be sent to the provider, so it is kept as given, like the SMTP
+    password in the configuration; the admin page never shows it back. `revision` grows with
+    every save, so each process builds a fresh client instead of one cached before the change."""
+
+    __tablename__ = "single_sign_on"
+    __table_args__ = (
+        _enum_check("password_sign_in", PasswordSignIn),
+        _enum_check("new_user_role", Role),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    label: Mapped[str] = mapped_column(String(60))
+    issuer: Mapped[str] = mapped_column(String(300))
+    client_id: Mapped[str] = mapped_column(String(300))
+    client_secret: Mapped[str] = mapped_column(String(500))
+    allowed_domains: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    create_users: Mapped[bool] = mapped_column(Boolean, default=False)
+    new_user_role: Mapped[str] = mapped_column(String(20), default=Role.INTERVIEWER)
+    password_sign_in: Mapped[str] = mapped_column(String(20), default=PasswordSignIn.EVERYONE)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInIdentity(db.Model):
+    """A person's account at the identity provider, bound to their Loopkit account at their
+    first single sign-on. Later sign-ins find the person by the provider's stable subject, not
+    by the email claim, which the provider's own admins can change."""
+
+    __tablename__ = "sign_in_identities"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject"),
+        UniqueConstraint("user_id", "issuer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class TeamSettings(db.Model):
     """The team's own choices, one row: how feedback reminders escalate, its working day and
     how many interviews a week a person takes. Until an admin saves them, the defaults in

@@ -42,6 +42,8 @@ from app.extensions import db
 from app.library.store import load_library
 from app.storage.database import reset_write_intent, set_write_intent
 
+from .identity_provider import IdentityProvider, identity_provider
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
@@ -244,6 +246,13 @@ def disk_database(tmp_path: Path, databases: TestDatabases) -> str:
     path = tmp_path / "durable.sqlite3"
     shutil.copyfile(_sqlite_file(databases.ready), path)
     yield "sqlite:///" + str(path)
+
+
+@pytest.fixture(scope="session")
+def provider() -> Iterator[IdentityProvider]:
+    """This worker's OpenID provider on loopback, shared by its single sign-on tests."""
+    with identity_provider() as running:
+        yield running
 
 
 @pytest.fixture

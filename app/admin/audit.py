@@ -73,6 +73,8 @@ ACTIONS: dict[str, str] = {
     "user.seniority_changed": "changed where someone speaks in debriefs",
     "user.interviewing_week_changed": "changed someone's weekly limit or working day",
     "team.settings_changed": "changed the team's reminders, working day or weekly limit",
+    "sso.settings_changed": "changed single sign-on",
+    "sso.identity_linked": "signed in with the company account for the first time",
     "user.deactivated": "deactivated an account",
     "user.reactivated": "reactivated an account",
     "user.reset_link_issued": "issued a password link",
@@ -112,8 +114,8 @@ KINDS: dict[str, Kind] = {
     ),
     "roles": Kind("Role changed", ("user.role_changed",)),
     "settings": Kind(
-        "Team settings or someone's interviewing week changed",
-        ("team.settings_changed", "user.interviewing_week_changed"),
+        "Team settings, single sign-on or someone's interviewing week changed",
+        ("team.settings_changed", "sso.settings_changed", "user.interviewing_week_changed"),
     ),
     "accounts": Kind(
         "Account created, deactivated, reactivated or password link",
@@ -123,6 +125,7 @@ KINDS: dict[str, Kind] = {
             "user.reactivated",
             "user.reset_link_issued",
             "user.password_set",
+            "sso.identity_linked",
         ),
     ),
     "planning": Kind(
@@ -320,9 +323,14 @@ def _team_settings(ids: list[int]) -> dict[int, ObjectRef]:
     return {id_: ObjectRef("the team's settings", url_for("admin.team_settings")) for id_ in ids}
 
 
+def _single_sign_on(ids: list[int]) -> dict[int, ObjectRef]:
+    return {id_: ObjectRef("single sign-on", url_for("admin.single_sign_on")) for id_ in ids}
+
+
 OBJECT_LOOKUPS = {
     "api_tokens": _api_tokens,
     "team_settings": _team_settings,
+    "single_sign_on": _single_sign_on,
     "candidate_answers": _answers,
     "users": _users,
     "loops": _loops,

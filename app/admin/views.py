@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..auth.accounts import AccountError
+from ..auth.forms import SsoSettingsForm
+from ..auth.oidc import ProviderError, check_provider
 from ..auth.permissions import can, require
 from ..auth.resets import issue_reset_link
+from ..auth.sso import save_sso_settings, sso_settings
 from ..auth.tokens import TokenError, issue_token, list_tokens, revoke_token
 from ..extensions import db
 from ..loops.load import experience_of
@@ -206,6 +210,35 @@ def team_settings_view():
             flash("Nothing changed.", "info")
         return redirect(url_for("admin.team_settings"))
     return render_template("admin/team.html", form=form, policy=policy), form_status()
+
+
+@bp.route("/single-sign-on", methods=["GET", "POST"])
+@login_required
+def single_sign_on():
+    """The team's OpenID Connect provider: checked against its discovery document on save."""
+    require("sso.manage")
+    settings = sso_settings()
+    form = SsoSettingsForm(obj=settings, has_secret=bool(settings and settings.client_secret))
+    if request.method == "GET":
+        form.client_secret.data = ""  # never sent back to the browser
+    if form.validate_on_submit():
+        choice = form.choice()
+        try:
+            if choice.enabled:
+                choice = replace(choice, issuer=check_provider(choice.issuer))
+        except ProviderError as error:
+            form.issuer.errors.append(str(error))
+        else:
+            saved = save_sso_settings(current_user, choice)
+            db.session.commit()
+            flash("Single sign-on settings saved." if saved else "Nothing changed.", "info")
+            return redirect(url_for("admin.single_sign_on"))
+    return render_template(
+        "admin/single_sign_on.html",
+        form=form,
+        settings=settings,
+        callback_url=url_for("auth.sso_callback", _external=True),
+    ), form_status()
 
 
 @bp.post("/users/<int:user_id>/deactivate", endpoint="deactivate")

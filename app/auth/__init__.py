@@ -10,6 +10,7 @@ from flask import Flask, jsonify, redirect, request, url_for
 from ..extensions import login_manager
 from ..web.errors import wants_json
 from .cli import users_cli
+from .oidc import init_oauth
 from .sessions import load_signed_in_user
 from .views import bp
 
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     login_manager.user_loader(load_signed_in_user)
+    init_oauth(app)
 
     @login_manager.unauthorized_handler
     def _unauthorized():

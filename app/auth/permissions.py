@@ -392,6 +392,7 @@ RULES: dict[str, Callable[[User, Any], bool]] = {
     "outbox.manage": _admin,
     "team.manage": _admin,
     "api_tokens.manage": _admin,
+    "sso.manage": _admin,
     "webhooks.manage": _admin,
     "opening.manage": _manage_opening,
     "loop.view": _view_loop,

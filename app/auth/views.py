@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from authlib.integrations.base_client import OAuthError
 from flask import (
     Blueprint,
     flash,
@@ -15,6 +16,8 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from requests import RequestException
 
 from ..extensions import db
 from ..storage.types import utcnow
@@ -22,14 +25,18 @@ from ..web.input import form_status
 from . import throttle
 from .accounts import AccountError, authenticate
 from .forms import NewPasswordForm, SignInForm
+from .oidc import provider_client
 from .resets import set_password_with_link, token_hash, usable_link
 from .sessions import end_session, start_session
+from .sso import SignInRefused, password_sign_in_allowed, sso_in_force, user_for_claims
 
 bp = Blueprint("auth", __name__)
 
 # The session holds the hash of the password link being used, never the token: the token
 # leaves the address bar after the first request (see reset_link).
 RESET_SESSION_KEY = "password_link"
+# Where to go and whether to stay signed in, kept across the trip to the identity provider.
+SSO_SESSION_KEY = "sso_return"
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,7 +59,9 @@ def _too_many(form: SignInForm, refusal: throttle.Refusal, now: datetime):
     if request.is_json:
         response = jsonify(error=message, status=429, retry_at=refusal.until.isoformat())
     else:
-        response = render_template("auth/login.html", form=form, refused=message)
+        response = render_template(
+            "auth/login.html", form=form, refused=message, sso=sso_in_force()
+        )
     response = (response, 429, {"Retry-After": str(refusal.retry_after_seconds(now))})
     return response
 
@@ -72,23 +81,112 @@ def login():
             db.session.rollback()
             return _too_many(form, refusal, now)
         user = authenticate(email, form.password.data)
-        if user is not None:
+        # Checked after the password, so the refusal tells nothing to whoever lacks it.
+        if user is not None and not password_sign_in_allowed(user):
+            throttle.signed_in(email, address, now)
+            db.session.commit()
+            form.password.errors.append(_password_off_message())
+            user = None
+        elif user is not None:
             throttle.signed_in(email, address, now)
             start_session(user, remember=bool(form.remember.data))
             db.session.commit()
             if request.is_json:
                 return jsonify(signed_in=True, name=user.name)
             return redirect(_safe_next(request.args.get("next")))
-        throttle.record_failure(email, address, now)
-        db.session.commit()
-        form.password.errors.append(
-            "That email and password do not match an active account. Check both and try again."
-        )
+        else:
+            throttle.record_failure(email, address, now)
+            db.session.commit()
+            form.password.errors.append(
+                "That email and password do not match an active account. Check both and try again."
+            )
     status = form_status()
     if request.is_json:
         messages = [error for field in form for error in field.errors]
         return jsonify(error=" ".join(messages) or "Sign-in failed.", status=status), status
-    return render_template("auth/login.html", form=form), status
+    return _login_page(form, status)
+
+
+def _password_off_message() -> str:
+    settings = sso_in_force()
+    label = settings.label if settings is not None else "your company account"
+    return f"Password sign-in is off for your account. Use “Sign in with {label}”."
+
+
+def _login_page(form: SignInForm, status: int = 200, refused_by_provider: str | None = None):
+    return render_template(
+        "auth/login.html", form=form, sso=sso_in_force(), refused_by_provider=refused_by_provider
+    ), status
+
+
+@bp.post("/sso/start")
+def sso_start():
+    """Off to the identity provider, from the sign-in form's "Sign in with …" button. Only
+    the CSRF token and the "keep me signed in" tick are read; whatever else was typed stays
+    here."""
+    settings = sso_in_force()
+    if settings is None:
+        return redirect(url_for("auth.login"))
+    # The CSRF check has already run (CSRFProtect covers every POST).
+    session[SSO_SESSION_KEY] = {
+        "next": _safe_next(request.args.get("next")),
+        "remember": bool(SignInForm().remember.data),
+    }
+    try:
+        return provider_client(settings).authorize_redirect(
+            url_for("auth.sso_callback", _external=True)
+        )
+    except (RequestException, OAuthError, ValueError):
+        return _login_page(
+            SignInForm(formdata=None),
+            503,
+            f"Loopkit could not reach {settings.label} just now. Try again in a minute.",
+        )
+
+
+def _token_refusal(error: Exception, label: str) -> str:
+    """Why the provider's answer was not accepted, for the person at the sign-in page."""
+    if isinstance(error, ExpiredTokenError):
+        return (
+            f"The sign-in from {label} had already expired when it arrived. Try again; if it "
+            "keeps happening, check this computer's clock."
+        )
+    if isinstance(error, InvalidClaimError | MissingClaimError) and error.claim in {"aud", "azp"}:
+        return (
+            f"{label} sent a sign-in meant for another application, not Loopkit. Ask your admin "
+            "to check Loopkit's client id."
+        )
+    if isinstance(error, RequestException):
+        return f"Loopkit could not reach {label} just now. Try again in a minute."
+    return f"The sign-in from {label} could not be verified. Start again from this page."
+
+
+@bp.get("/sso/callback")
+def sso_callback():
+    """Where the provider sends the browser back: Authlib checks the state, swaps the code
+    for tokens and checks the ID token; the rules in sso.py pick the account."""
+    settings = sso_in_force()
+    back = session.pop(SSO_SESSION_KEY, None)
+    if settings is None or not isinstance(back, dict):
+        return redirect(url_for("auth.login"))
+    if request.args.get("error"):
+        return _login_page(
+            SignInForm(formdata=None),
+            403,
+            f"{settings.label} did not sign you in ({request.args['error'][:80]}).",
+        )
+    try:
+        token = provider_client(settings).authorize_access_token()
+        user = user_for_claims(settings, dict(token.get("userinfo") or {}))
+    except (OAuthError, JoseError, RequestException) as error:
+        db.session.rollback()
+        return _login_page(SignInForm(formdata=None), 403, _token_refusal(error, settings.label))
+    except SignInRefused as refusal:
+        db.session.rollback()
+        return _login_page(SignInForm(formdata=None), 403, str(refusal))
+    start_session(user, remember=bool(back.get("remember")))
+    db.session.commit()
+    return redirect(_safe_next(back.get("next")))
 
 
 @bp.get("/auth/csrf-token")

@@ -330,6 +330,12 @@ ROUTES = {
         case(LIVE_PASSWORD_LINK, {p: 303 for p in PRINCIPALS}, "live"),
         case(lambda team: {"token": "not-a-real-token"}, {p: 410 for p in PRINCIPALS}, "dead"),
     ],
+    ("admin.single_sign_on", "GET"): [case(lambda team: {}, only("admin"))],
+    # An empty form: the admin gets it back with its errors.
+    ("admin.single_sign_on", "POST"): [case(lambda team: {}, only("admin", ok=400))],
+    # Single sign-on is off here: starting it, or a return nobody started, goes to sign-in.
+    ("auth.sso_start", "POST"): [case(lambda team: {}, {p: 302 for p in PRINCIPALS})],
+    ("auth.sso_callback", "GET"): [case(lambda team: {}, {p: 302 for p in PRINCIPALS})],
     ("admin.api_tokens", "GET"): [case(lambda team: {}, only("admin"))],
     # An empty form: the admin gets it back with its errors.
     ("admin.api_tokens", "POST"): [case(lambda team: {}, only("admin", ok=400))],

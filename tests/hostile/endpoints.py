@@ -404,6 +404,15 @@ ENDPOINTS: list[Endpoint] = [
         may_change=lambda body: ("sign_in_throttles*", "signed_in_sessions*", "trusted_sign_ins*"),
         may_change_when_refused=lambda body: ("sign_in_throttles*",),
     ),
+    # Off to the identity provider: with single sign-on off (as here), back to sign-in.
+    Endpoint(
+        ("auth.sso_start", "POST"),
+        allowed=EVERYONE,
+        fields=lambda team: {"remember": st.sampled_from(["y", "", "n"])},
+        query=_next_query,
+        success=frozenset({302}),
+        check=stays_on_site,
+    ),
     # Without a live password link in the session there is nothing to set: 410 for everyone.
     Endpoint(
         ("auth.reset_password", "POST"),
@@ -487,6 +496,32 @@ ENDPOINTS: list[Endpoint] = [
             "weekly_interview_limit": st.sampled_from(["5", "0", "41", "x"]),
         },
         may_change=lambda body: ("team_settings*", "reminders*", "audit_events+"),
+    ),
+    Endpoint(
+        ("admin.single_sign_on", "POST"),
+        allowed=("admin",),
+        fields=lambda team: {
+            "enabled": st.sampled_from(["y", ""]),
+            "label": st.one_of(st.just("Acme ID"), any_text(70)),
+            # Nothing that would reach past this machine: a closed loopback port, plain http
+            # elsewhere (refused before any fetch), other schemes, junk.
+            "issuer": st.one_of(
+                st.sampled_from(
+                    ["http://127.0.0.1:9", "http://idp.example.com", "file:///etc/passwd", ""]
+                ),
+                any_text(40),
+            ),
+            "client_id": st.one_of(st.just("loopkit"), any_text(40)),
+            "client_secret": any_text(40),
+            "allowed_domains": st.one_of(
+                st.sampled_from(["example.com", "example.com, @Example.org", "not a domain"]),
+                any_text(40),
+            ),
+            "create_users": st.sampled_from(["y", ""]),
+            "new_user_role": st.sampled_from(["interviewer", "admin", "x", ""]),
+            "password_sign_in": st.sampled_from(["everyone", "admins", "nobody", ""]),
+        },
+        may_change=lambda body: ("single_sign_on*", "audit_events+"),
     ),
     Endpoint(
         ("admin.api_tokens", "POST"),
@@ -886,6 +921,18 @@ ENDPOINTS: list[Endpoint] = [
         query=_next_query,
         success=frozenset({200, 302}),
     ),
+    # A return from the provider that nobody started (single sign-on is off here).
+    Endpoint(
+        ("auth.sso_callback", "GET"),
+        allowed=EVERYONE,
+        query=lambda team: {
+            "code": any_text(20),
+            "state": any_text(20),
+            "error": st.one_of(st.just("access_denied"), any_text(20)),
+        },
+        success=frozenset({302}),
+        check=stays_on_site,
+    ),
     Endpoint(
         ("admin.audit", "GET"), allowed=("admin",), query=_audit_query, success=frozenset({200})
     ),
@@ -960,6 +1007,7 @@ NO_INPUT = {
     "auth.reset_password",
     "erasure.erase",
     "admin.api_tokens",
+    "admin.single_sign_on",
     "webhooks.index",
     "webhooks.endpoint",
     "api_docs.reference",
