@@ -12,6 +12,7 @@ from ..web.errors import wants_json
 from .cli import users_cli
 from .oidc import init_oauth
 from .sessions import load_signed_in_user
+from .sso import password_sign_in_allowed, sso_in_force
 from .views import bp
 
 
@@ -45,6 +46,11 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(load_signed_in_user)
     init_oauth(app)
+    # For the pages that sign people in again in place (the live interview's dialog): called
+    # only where a template asks, so other pages pay no query for them.
+    app.jinja_env.globals.update(
+        single_sign_on=sso_in_force, password_sign_in_allowed=password_sign_in_allowed
+    )
 
     @login_manager.unauthorized_handler
     def _unauthorized():

@@ -119,18 +119,21 @@ def _login_page(form: SignInForm, status: int = 200, refused_by_provider: str | 
     ), status
 
 
-@bp.post("/sso/start")
+@bp.get("/sso/start")
 def sso_start():
-    """Off to the identity provider, from the sign-in form's "Sign in with …" button. Only
-    the CSRF token and the "keep me signed in" tick are read; whatever else was typed stays
-    here."""
+    """Off to the identity provider, from the sign-in page's "Sign in with …" button.
+
+    A link, not a form: the page's CSP allows forms to post only to Loopkit, and a form's
+    redirect to the provider would be blocked. Nothing here needs CSRF protection: what comes
+    back is checked against the state Authlib keeps in this browser's session, so a
+    cross-site link can only sign the visitor in as themselves."""
     settings = sso_in_force()
     if settings is None:
         return redirect(url_for("auth.login"))
-    # The CSRF check has already run (CSRFProtect covers every POST).
     session[SSO_SESSION_KEY] = {
         "next": _safe_next(request.args.get("next")),
-        "remember": bool(SignInForm().remember.data),
+        # The page's script says "0" when "keep me signed in" is unticked; ticked by default.
+        "remember": request.args.get("remember") != "0",
     }
     try:
         return provider_client(settings).authorize_redirect(

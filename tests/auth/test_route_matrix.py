@@ -334,7 +334,7 @@ ROUTES = {
     # An empty form: the admin gets it back with its errors.
     ("admin.single_sign_on", "POST"): [case(lambda team: {}, only("admin", ok=400))],
     # Single sign-on is off here: starting it, or a return nobody started, goes to sign-in.
-    ("auth.sso_start", "POST"): [case(lambda team: {}, {p: 302 for p in PRINCIPALS})],
+    ("auth.sso_start", "GET"): [case(lambda team: {}, {p: 302 for p in PRINCIPALS})],
     ("auth.sso_callback", "GET"): [case(lambda team: {}, {p: 302 for p in PRINCIPALS})],
     ("admin.api_tokens", "GET"): [case(lambda team: {}, only("admin"))],
     # An empty form: the admin gets it back with its errors.

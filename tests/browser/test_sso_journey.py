@@ -1,21 +1,23 @@
 """In real Chromium, against a real OpenID provider on loopback: an admin turns on single sign-on
 and keeps passwords for admins; Priya then signs in through the provider and lands where she was
 going; a token meant for another application, an expired token and an address at another
-domain are each refused on the sign-in page, saying why."""
+domain are each refused on the sign-in page, saying why. Mid-call, with no password to type,
+the interview page sends her to the provider in another tab and saves once she is back."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
+from app.extensions import db
 
 from .test_accessibility import AXE, format_violations, run_axe
-from .test_interview_journey import sign_in
+from .test_interview_journey import sign_in, stored
 
 
 def through_the_provider(page: Page, sub: str) -> None:
     """Press "Sign in with Acme ID" and answer the provider's consent page as `sub`."""
-    page.get_by_role("button", name="Sign in with Acme ID").click()
+    page.get_by_role("link", name="Sign in with Acme ID", exact=True).click()
     expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
     page.get_by_placeholder("sub").fill(sub)
     page.get_by_role("button", name="Authorize").click()
@@ -64,9 +66,12 @@ def test_single_sign_on_set_up_by_an_admin_then_used_and_refused(
         expect(page.get_by_text("Password sign-in is off for your account").first).to_be_visible()
         assert not run_axe(page), format_violations("sign-in with the provider", run_axe(page))
         sub = provider.person("priya-journey", email="priya@example.com", email_verified=True)
+        page.get_by_label("Keep me signed in on this device").uncheck()  # a shared computer
         through_the_provider(page, sub)
         expect(page).to_have_url(live_server + "/library/")
         expect(page.get_by_text("Priya Raman")).to_be_visible()
+        cookie = next(c for c in context.cookies() if c["name"] == "loopkit_session")
+        assert cookie["expires"] == -1, "unticked: the session ends with the browser"
         page.get_by_role("button", name="Sign out").click()
 
         wrong_audience = provider.person(
@@ -82,3 +87,35 @@ def test_single_sign_on_set_up_by_an_admin_then_used_and_refused(
         refused_with(page, live_server, outsider, "Accounts at elsewhere.org may not sign in")
     finally:
         context.close()
+
+
+def test_mid_call_the_provider_signs_her_in_again_in_another_tab_and_saving_resumes(
+    demo, priya_card, live_server, page: Page, provider
+) -> None:
+    provider.configure(demo.users["admin"], password_sign_in="admins")
+    db.session.commit()
+    sub = provider.person("priya-mid-call", email="priya@example.com", email_verified=True)
+    page.goto(f"{live_server}/interviews/{priya_card.session_id}")
+    through_the_provider(page, sub)
+    expect(page.get_by_role("heading", name="Lena Fischer")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the clock's first save, as in the password case
+
+    page.context.clear_cookies()  # the session ends while she types
+    page.locator("#notes-experience").fill("Typed after the session expired.")
+    page.locator("#notes-pitch").focus()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Password")).to_have_count(0)
+    with page.expect_popup() as opened:
+        dialog.get_by_role("link", name="Sign in with Acme ID in another tab").click()
+    other = opened.value
+    through_the_provider(other, sub)
+    expect(other.get_by_role("heading", name="Hello, Priya Raman")).to_be_visible()
+    other.close()
+
+    # Back in the interview tab (the browser tells it so with a focus event).
+    page.bring_to_front()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    assert stored(priya_card.id).stage_notes["experience"] == "Typed after the session expired."

@@ -406,10 +406,9 @@ ENDPOINTS: list[Endpoint] = [
     ),
     # Off to the identity provider: with single sign-on off (as here), back to sign-in.
     Endpoint(
-        ("auth.sso_start", "POST"),
+        ("auth.sso_start", "GET"),
         allowed=EVERYONE,
-        fields=lambda team: {"remember": st.sampled_from(["y", "", "n"])},
-        query=_next_query,
+        query=lambda team: {**_next_query(team), "remember": st.sampled_from(["0", "1", ""])},
         success=frozenset({302}),
         check=stays_on_site,
     ),

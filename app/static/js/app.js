@@ -11,6 +11,21 @@
     summary.focus();
   }
 
+  // "Sign in with …" is a link to the provider; it carries the "keep me signed in" tick. Without
+  // JavaScript it keeps the tick's default (ticked).
+  var ssoStart = document.querySelector("a[data-sso-start]");
+  var remember = document.getElementById("remember");
+  if (ssoStart && remember) {
+    var carryTick = function () {
+      var url = new URL(ssoStart.href);
+      if (remember.checked) url.searchParams.delete("remember");
+      else url.searchParams.set("remember", "0");
+      ssoStart.href = url.toString();
+    };
+    remember.addEventListener("change", carryTick);
+    carryTick();
+  }
+
   // The answer bank's search: hide the answers that miss any typed word. Without JavaScript
   // every answer simply shows.
   document.querySelectorAll("[data-answer-bank]").forEach(function (bank) {
