@@ -609,8 +609,7 @@ class SingleSignOn(db.Model):
     """The team's OpenID Connect provider, one row an admin edits (app/auth/sso.py).
 
     The client secret has to be sent to the provider, so it is kept as given, like the SMTP
-    password in the configuration; the admin page never shows it back. `revision` grows with
-    every save, so each process builds a fresh client instead of one cached before the change."""
+    password in the configuration; the admin page never shows it back."""
 
     __tablename__ = "single_sign_on"
     __table_args__ = (
@@ -628,7 +627,6 @@ class SingleSignOn(db.Model):
     create_users: Mapped[bool] = mapped_column(Boolean, default=False)
     new_user_role: Mapped[str] = mapped_column(String(20), default=Role.INTERVIEWER)
     password_sign_in: Mapped[str] = mapped_column(String(20), default=PasswordSignIn.EVERYONE)
-    revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

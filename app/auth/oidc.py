@@ -2,8 +2,8 @@
 check an admin's settings must pass before they are saved.
 
 Authlib keeps one client per registered name, with the provider's discovery document and
-keys. The name is a digest of the settings, so a saved change gets a fresh client in every
-process, and two apps in one process (the tests) never share one."""
+keys. The name is a digest of what the client is made from, so changed settings get a fresh
+client in every process, and two apps in one process (the tests) never share a stale one."""
 
 from __future__ import annotations
 
@@ -79,11 +79,8 @@ def check_provider(issuer: str) -> str:
 def provider_client(settings: SingleSignOn):
     """Authlib's client for these settings, made once per process and settings."""
     oauth: OAuth = current_app.extensions[EXTENSION_KEY]
-    digest = hashlib.sha256(
-        "\0".join(
-            [settings.issuer, settings.client_id, settings.client_secret, str(settings.revision)]
-        ).encode()
-    ).hexdigest()[:24]
+    made_from = "\0".join([settings.issuer, settings.client_id, settings.client_secret])
+    digest = hashlib.sha256(made_from.encode()).hexdigest()[:24]
     name = f"oidc-{digest}"
     return oauth.create_client(name) or oauth.register(
         name,

@@ -53,22 +53,21 @@ def sso_in_force() -> SingleSignOn | None:
     return settings if settings is not None and settings.enabled else None
 
 
-def password_sign_in_allowed(user: User) -> bool:
-    """Passwords work for everyone unless single sign-on is on and an admin kept them for
-    admins only: admins always keep theirs, so a provider outage never locks the team out."""
-    settings = sso_in_force()
+def password_sign_in_allowed(user: User, settings: SingleSignOn | None) -> bool:
+    """Passwords work for everyone unless single sign-on is on (`settings`, from
+    `sso_in_force`) and an admin kept them for admins only: admins always keep theirs, so a
+    provider outage never locks the team out."""
     if settings is None or settings.password_sign_in == PasswordSignIn.EVERYONE:
         return True
     return user.role == Role.ADMIN
 
 
 def save_sso_settings(actor: User, choice: SsoChoice) -> bool:
-    """Store the admin's choice, audited with what changed (the secret only as "changed");
-    False when nothing did. Each save is a new revision, so no process keeps a client built
-    from the old settings."""
+    """Store the admin's choice, audited with what changed (the secret only as "hidden");
+    False when nothing did."""
     row = sso_settings()
     if row is None:
-        row = SingleSignOn(id=SETTINGS_ID, revision=0, client_secret="")
+        row = SingleSignOn(id=SETTINGS_ID, client_secret="")
         db.session.add(row)
     wanted = asdict(choice)
     if not wanted["client_secret"]:
@@ -85,7 +84,6 @@ def save_sso_settings(actor: User, choice: SsoChoice) -> bool:
         setattr(row, field.name, after)
     if not changed:
         return False
-    row.revision = (row.revision or 0) + 1
     row.updated_at = utcnow()
     db.session.flush()
     record_audit(actor, "sso.settings_changed", row, changes=changed)
@@ -175,16 +173,16 @@ def user_for_claims(settings: SingleSignOn, claims: dict, now: datetime | None =
         raise SignInRefused(f"{settings.label} sent a sign-in without an account id. Try again.")
     email = _verified_email(settings, claims)
     identity = _identity(settings.issuer, subject)
-    if identity is None:
-        user = find_user_by_email(email) or _new_account(settings, email, claims)
-        if user.active:
-            identity = _bind(settings, user, subject, now)
-    else:
+    if identity is not None:
         user = identity.user
+    else:
+        user = find_user_by_email(email) or _new_account(settings, email, claims)
     if not user.active:
         raise SignInRefused(
             f"The Loopkit account for {user.email} is deactivated. Ask an admin if that is a "
             "mistake."
         )
+    if identity is None:
+        identity = _bind(settings, user, subject, now)
     identity.last_signed_in_at = now
     return user

@@ -20,6 +20,7 @@ from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, Miss
 from requests import RequestException
 
 from ..extensions import db
+from ..models import SingleSignOn
 from ..storage.types import utcnow
 from ..web.input import form_status
 from . import throttle
@@ -52,18 +53,15 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _too_many(form: SignInForm, refusal: throttle.Refusal, now: datetime):
+def _too_many(form: SignInForm, sso: SingleSignOn | None, refusal: throttle.Refusal, now: datetime):
     """429 with when to try again, as JSON for the interview page's sign-in dialog."""
     time_zone = current_user.time_zone if current_user.is_authenticated else None
     message = refusal.message(now, time_zone)
     if request.is_json:
         response = jsonify(error=message, status=429, retry_at=refusal.until.isoformat())
     else:
-        response = render_template(
-            "auth/login.html", form=form, refused=message, sso=sso_in_force()
-        )
-    response = (response, 429, {"Retry-After": str(refusal.retry_after_seconds(now))})
-    return response
+        response, _ = _login_page(form, 429, sso, refused=message)
+    return response, 429, {"Retry-After": str(refusal.retry_after_seconds(now))}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,6 +70,7 @@ def login():
     if current_user.is_authenticated and not request.is_json:
         return redirect(url_for("main.home"))
     form = SignInForm()
+    sso = sso_in_force()
     if form.validate_on_submit():
         now = utcnow()
         email, address = form.email.data, request.remote_addr
@@ -79,44 +78,45 @@ def login():
         refusal = throttle.refusal(email, address, now)
         if refusal is not None:
             db.session.rollback()
-            return _too_many(form, refusal, now)
+            return _too_many(form, sso, refusal, now)
         user = authenticate(email, form.password.data)
-        # Checked after the password, so the refusal tells nothing to whoever lacks it.
-        if user is not None and not password_sign_in_allowed(user):
-            throttle.signed_in(email, address, now)
-            db.session.commit()
-            form.password.errors.append(_password_off_message())
-            user = None
-        elif user is not None:
-            throttle.signed_in(email, address, now)
-            start_session(user, remember=bool(form.remember.data))
-            db.session.commit()
-            if request.is_json:
-                return jsonify(signed_in=True, name=user.name)
-            return redirect(_safe_next(request.args.get("next")))
-        else:
+        if user is None:
             throttle.record_failure(email, address, now)
             db.session.commit()
             form.password.errors.append(
                 "That email and password do not match an active account. Check both and try again."
             )
+        else:
+            throttle.signed_in(email, address, now)
+            # Checked after the password, so the refusal tells nothing to whoever lacks it.
+            if password_sign_in_allowed(user, sso):
+                start_session(user, remember=bool(form.remember.data))
+                db.session.commit()
+                if request.is_json:
+                    return jsonify(signed_in=True, name=user.name)
+                return redirect(_safe_next(request.args.get("next")))
+            db.session.commit()
+            form.password.errors.append(
+                f"Password sign-in is off for your account. Use “Sign in with {sso.label}”."
+            )
     status = form_status()
     if request.is_json:
         messages = [error for field in form for error in field.errors]
         return jsonify(error=" ".join(messages) or "Sign-in failed.", status=status), status
-    return _login_page(form, status)
+    return _login_page(form, status, sso)
 
 
-def _password_off_message() -> str:
-    settings = sso_in_force()
-    label = settings.label if settings is not None else "your company account"
-    return f"Password sign-in is off for your account. Use “Sign in with {label}”."
+def _login_page(form: SignInForm, status: int, sso: SingleSignOn | None, **refusals: str):
+    return render_template("auth/login.html", form=form, sso=sso, **refusals), status
 
 
-def _login_page(form: SignInForm, status: int = 200, refused_by_provider: str | None = None):
-    return render_template(
-        "auth/login.html", form=form, sso=sso_in_force(), refused_by_provider=refused_by_provider
-    ), status
+def _provider_refused(settings: SingleSignOn, message: str, status: int = 403):
+    """The sign-in page again, saying why the trip to the provider did not sign anyone in."""
+    return _login_page(SignInForm(formdata=None), status, settings, refused_by_provider=message)
+
+
+def _unreachable(label: str) -> str:
+    return f"Loopkit could not reach {label} just now. Try again in a minute."
 
 
 @bp.get("/sso/start")
@@ -140,11 +140,7 @@ def sso_start():
             url_for("auth.sso_callback", _external=True)
         )
     except (RequestException, OAuthError, ValueError):
-        return _login_page(
-            SignInForm(formdata=None),
-            503,
-            f"Loopkit could not reach {settings.label} just now. Try again in a minute.",
-        )
+        return _provider_refused(settings, _unreachable(settings.label), 503)
 
 
 def _token_refusal(error: Exception, label: str) -> str:
@@ -160,7 +156,7 @@ def _token_refusal(error: Exception, label: str) -> str:
             "to check Loopkit's client id."
         )
     if isinstance(error, RequestException):
-        return f"Loopkit could not reach {label} just now. Try again in a minute."
+        return _unreachable(label)
     return f"The sign-in from {label} could not be verified. Start again from this page."
 
 
@@ -173,20 +169,18 @@ def sso_callback():
     if settings is None or not isinstance(back, dict):
         return redirect(url_for("auth.login"))
     if request.args.get("error"):
-        return _login_page(
-            SignInForm(formdata=None),
-            403,
-            f"{settings.label} did not sign you in ({request.args['error'][:80]}).",
+        return _provider_refused(
+            settings, f"{settings.label} did not sign you in ({request.args['error'][:80]})."
         )
     try:
         token = provider_client(settings).authorize_access_token()
         user = user_for_claims(settings, dict(token.get("userinfo") or {}))
     except (OAuthError, JoseError, RequestException) as error:
         db.session.rollback()
-        return _login_page(SignInForm(formdata=None), 403, _token_refusal(error, settings.label))
+        return _provider_refused(settings, _token_refusal(error, settings.label))
     except SignInRefused as refusal:
         db.session.rollback()
-        return _login_page(SignInForm(formdata=None), 403, str(refusal))
+        return _provider_refused(settings, str(refusal))
     start_session(user, remember=bool(back.get("remember")))
     db.session.commit()
     return redirect(_safe_next(back.get("next")))

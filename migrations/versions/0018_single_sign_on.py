@@ -28,7 +28,6 @@ def upgrade():
         sa.Column("create_users", sa.Boolean(), nullable=False),
         sa.Column("new_user_role", sa.String(20), nullable=False),
         sa.Column("password_sign_in", sa.String(20), nullable=False),
-        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "password_sign_in IN ('everyone', 'admins')",
