@@ -50,6 +50,17 @@ def signed_in_as(client) -> str | None:
     return home.get_data(as_text=True)
 
 
+def assert_refused(client, response, reason: str) -> None:
+    """Back on the sign-in page with a 403 saying why, and nobody signed in."""
+    assert response.status_code == 403
+    assert reason in response.get_data(as_text=True)
+    assert signed_in_as(client) is None
+
+
+def sign_out(client) -> None:
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+
+
 def identity_of(user: User) -> SignInIdentity | None:
     return db.session.execute(
         select(SignInIdentity).where(SignInIdentity.user_id == user.id)
@@ -96,7 +107,7 @@ def test_unticked_keep_me_signed_in_gives_a_cookie_that_ends_with_the_browser(de
 def test_later_sign_ins_follow_the_provider_account_not_the_email_claim(demo, client, sso):
     sub = sso.person("tomas-1", email="tomas@example.com", email_verified=True)
     assert provider_round_trip(client, sso, sub).status_code == 302
-    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    sign_out(client)
 
     # The provider's admins rename the address: the same person still signs in.
     sso.person(sub, email="tomas.k@example.com", email_verified=True)
@@ -107,14 +118,11 @@ def test_later_sign_ins_follow_the_provider_account_not_the_email_claim(demo, cl
 def test_another_provider_account_claiming_a_linked_email_is_refused(demo, client, sso):
     first = sso.person("tomas-2", email="tomas@example.com", email_verified=True)
     assert provider_round_trip(client, sso, first).status_code == 302
-    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    sign_out(client)
 
     impostor = sso.person("tomas-impostor", email="tomas@example.com", email_verified=True)
     response = provider_round_trip(client, sso, impostor)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 403
-    assert "already linked to another Acme ID account" in page
-    assert signed_in_as(client) is None
+    assert_refused(client, response, "already linked to another Acme ID account")
 
 
 def test_a_token_meant_for_another_application_is_refused(demo, client, sso):
@@ -122,43 +130,35 @@ def test_a_token_meant_for_another_application_is_refused(demo, client, sso):
         "priya-aud", email="priya@example.com", email_verified=True, aud=["another-app"]
     )
     response = provider_round_trip(client, sso, sub)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 403
-    assert "meant for another application, not Loopkit" in page
-    assert signed_in_as(client) is None
+    assert_refused(client, response, "meant for another application, not Loopkit")
     assert identity_of(demo.users["priya"]) is None
 
 
 def test_an_expired_token_is_refused(demo, client, sso):
     sub = sso.expired_person("priya-exp", email="priya@example.com", email_verified=True)
     response = provider_round_trip(client, sso, sub)
-    assert response.status_code == 403
-    assert "had already expired when it arrived" in response.get_data(as_text=True)
-    assert signed_in_as(client) is None
+    assert_refused(client, response, "had already expired when it arrived")
 
 
 def test_an_email_outside_the_allowed_domains_is_refused(demo, client, sso):
     sub = sso.person("outsider", email="ana@elsewhere.org", email_verified=True)
     response = provider_round_trip(client, sso, sub)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 403
-    assert "Accounts at elsewhere.org may not sign in here; only example.com" in page
-    assert signed_in_as(client) is None
+    assert_refused(
+        client, response, "Accounts at elsewhere.org may not sign in here; only example.com"
+    )
 
 
 def test_an_address_the_provider_has_not_verified_is_refused(demo, client, sso):
     sub = sso.person("priya-unverified", email="priya@example.com", email_verified=False)
     response = provider_round_trip(client, sso, sub)
-    assert response.status_code == 403
-    assert "has not verified the address priya@example.com" in response.get_data(as_text=True)
+    assert_refused(client, response, "has not verified the address priya@example.com")
     assert identity_of(demo.users["priya"]) is None
 
 
 def test_someone_without_an_account_is_refused_unless_creation_is_on(demo, client, sso):
     sub = sso.person("newcomer", email="nia@example.com", email_verified=True, name="Nia Obi")
     refused = provider_round_trip(client, sso, sub)
-    assert refused.status_code == 403
-    assert "no Loopkit account for nia@example.com" in refused.get_data(as_text=True)
+    assert_refused(client, refused, "no Loopkit account for nia@example.com")
 
     sso.configure(demo.users["admin"], create_users=True, new_user_role="coordinator")
     db.session.commit()
@@ -179,24 +179,19 @@ def test_a_deactivated_account_is_refused(demo, client, sso):
     db.session.commit()
     sub = sso.person("tomas-gone", email="tomas@example.com", email_verified=True)
     response = provider_round_trip(client, sso, sub)
-    assert response.status_code == 403
-    assert "is deactivated" in response.get_data(as_text=True)
-    assert signed_in_as(client) is None
+    assert_refused(client, response, "is deactivated")
 
 
 def test_denying_at_the_provider_signs_nobody_in(demo, client, sso):
     response = provider_round_trip(client, sso, "", action="deny")
-    assert response.status_code == 403
-    assert "Acme ID did not sign you in (access_denied)" in response.get_data(as_text=True)
+    assert_refused(client, response, "Acme ID did not sign you in (access_denied)")
 
 
 def test_a_callback_with_a_forged_state_is_refused(demo, client, sso):
     started = client.get("/sso/start")
     state = parse_qs(urlsplit(started.headers["Location"]).query)["state"][0]
     response = client.get(f"/sso/callback?code=made-up&state={state}x")
-    assert response.status_code == 403
-    assert "could not be verified" in response.get_data(as_text=True)
-    assert signed_in_as(client) is None
+    assert_refused(client, response, "could not be verified")
 
 
 def test_a_callback_nobody_started_goes_back_to_sign_in(demo, client, sso):
